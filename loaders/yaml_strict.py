@@ -287,6 +287,129 @@ def parse(text: str, *, positions: bool = True) -> Document:
     return doc
 
 
+class _Unusual(Exception):
+    """Raised by the fast path for anything it leaves to `parse`: every error, and every feature a valid
+    record never uses."""
+
+
+def _plain_fast(text: str) -> Any:
+    """`_resolve_plain` for the fast path: the same values, and `_Unusual` where that would raise."""
+    if not text or text[0] not in _NUMERIC_START:
+        if text in _NULL:
+            return None
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        return text
+    if _INT.match(text):
+        if len(text) > _MAX_INT_DIGITS:
+            raise _Unusual
+        return int(text)
+    if _FLOAT.match(text):
+        value = float(text)
+        if math.isinf(value):
+            raise _Unusual
+        return value
+    if _SPECIAL_FLOAT.match(text):
+        raise _Unusual
+    return text
+
+
+_Scalar, _MapStart, _SeqStart = yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent
+_MapEnd, _SeqEnd, _StreamEnd = yaml.MappingEndEvent, yaml.SequenceEndEvent, yaml.StreamEndEvent
+_DocStart, _Alias = yaml.DocumentStartEvent, yaml.AliasEvent
+
+
+def _parse_fast(raw: bytes) -> Any:
+    """The data of a well-formed record file, or `_Unusual`.
+
+    Most files are valid, and for them `parse` does work they never need: positions, paths, the
+    wording of errors. This loop keeps only what the data needs and gives up at the first sign of
+    anything else — an error, a tag, an anchor, a repeated key, a second document, deep nesting, a
+    number at the edge of range — so that `parse` decides every such file, with its messages. It takes
+    the bytes as they are (libyaml reads UTF-8 itself and stops at invalid bytes), which saves decoding
+    the text only for it to be encoded again.
+    """
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):  # libyaml would read UTF-16; `decode` refuses it
+        raise _Unusual
+    parser = _Parser(raw)
+    get_event = parser.get_event
+    stack: list[tuple[Any, bool, Any]] = []
+    current: Any = None
+    in_map = want_key = False
+    key: Any = None
+    root: Any = None
+    documents = 0
+    try:
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is _Scalar:
+                if event.anchor is not None or event.tag is not None:
+                    raise _Unusual
+                if want_key:
+                    key = event.value
+                    if key in current:
+                        raise _Unusual
+                    want_key = False
+                    continue
+                value = event.value
+                if not event.style and event.implicit[0]:
+                    value = _plain_fast(value)
+                if in_map:
+                    current[key] = value
+                    want_key = True
+                elif current is not None:
+                    current.append(value)
+                else:  # a document that is a lone scalar
+                    raise _Unusual
+            elif kind is _MapStart or kind is _SeqStart:
+                if want_key or event.anchor is not None or event.tag is not None:
+                    raise _Unusual
+                new: Any = {} if kind is _MapStart else []
+                if in_map:
+                    current[key] = new
+                elif current is not None:
+                    current.append(new)
+                elif root is None:
+                    root = new
+                else:
+                    raise _Unusual
+                stack.append((current, in_map, key))
+                if len(stack) >= MAX_DEPTH:
+                    raise _Unusual
+                current, in_map = new, kind is _MapStart
+                want_key = in_map
+            elif kind is _MapEnd or kind is _SeqEnd:
+                current, in_map, key = stack.pop()
+                want_key = in_map
+            elif kind is _StreamEnd:
+                break
+            elif kind is _DocStart:
+                documents += 1
+                if documents > 1:
+                    raise _Unusual
+            elif kind is _Alias:
+                raise _Unusual
+    except yaml.YAMLError:
+        raise _Unusual from None
+    finally:
+        parser.dispose()
+    if root is None:
+        raise _Unusual
+    return root
+
+
 def load_bytes(raw: bytes, *, positions: bool = True) -> Document:
-    """Decode and parse a record file's bytes."""
+    """Decode and parse a record file's bytes.
+
+    Without positions, a well-formed file takes the fast path; anything it refuses is parsed again by
+    `parse`, which gives the same data for a valid file and the located error for an invalid one.
+    """
+    if not positions and len(raw) <= MAX_FILE_BYTES:
+        try:
+            return Document(_parse_fast(raw))
+        except _Unusual:
+            pass
     return parse(decode(raw), positions=positions)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from ptedb.loaders.yaml_strict import MAX_FILE_BYTES, YamlError, load_bytes, parse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ptedb.loaders.yaml_strict import MAX_FILE_BYTES, YamlError, _parse_fast, _Unusual, decode, load_bytes, parse
 
 
 def test_libyaml_parser_is_used() -> None:
@@ -37,24 +41,24 @@ def test_positions_of_values_and_keys() -> None:
     assert doc.position(("list", 0, "missing")) == doc.values[("list", 0)]
 
 
-@pytest.mark.parametrize(
-    ("text", "code", "line"),
-    [
-        ("a: 1\na: 2\n", "SCH006", 2),
-        ("a: &x 1\nb: *x\n", "SCH005", 1),
-        ("a: !!python/object/apply:os.system ['true']\n", "SCH004", 1),
-        ("a: !custom 1\n", "SCH004", 1),
-        ("a: .inf\n", "SCH007", 1),
-        ("a: -.Inf\n", "SCH007", 1),
-        ("a: .NaN\n", "SCH007", 1),
-        ("a: 1e400\n", "SCH007", 1),
-        ("a: [1, 2\n", "SCH001", 2),
-        ("a:\n\t- 1\n", "SCH001", 2),
-        ("---\na: 1\n---\nb: 2\n", "SCH009", 3),
-        ("? [a]\n: 1\n", "SCH010", 1),
-        ("a: " + "[" * 50 + "]" * 50 + "\n", "SCH008", 1),
-    ],
-)
+REFUSALS = [
+    ("a: 1\na: 2\n", "SCH006", 2),
+    ("a: &x 1\nb: *x\n", "SCH005", 1),
+    ("a: !!python/object/apply:os.system ['true']\n", "SCH004", 1),
+    ("a: !custom 1\n", "SCH004", 1),
+    ("a: .inf\n", "SCH007", 1),
+    ("a: -.Inf\n", "SCH007", 1),
+    ("a: .NaN\n", "SCH007", 1),
+    ("a: 1e400\n", "SCH007", 1),
+    ("a: [1, 2\n", "SCH001", 2),
+    ("a:\n\t- 1\n", "SCH001", 2),
+    ("---\na: 1\n---\nb: 2\n", "SCH009", 3),
+    ("? [a]\n: 1\n", "SCH010", 1),
+    ("a: " + "[" * 50 + "]" * 50 + "\n", "SCH008", 1),
+]
+
+
+@pytest.mark.parametrize(("text", "code", "line"), REFUSALS)
 def test_refusals(text: str, code: str, line: int) -> None:
     with pytest.raises(YamlError) as info:
         parse(text)
@@ -91,3 +95,131 @@ def test_hostile_text_is_plain_data() -> None:
     text = "<script>alert('x')</script> & ; -- DROP TABLE models; \"quoted\""
     doc = parse(f"a: '{text.replace(chr(39), chr(39) * 2)}'\n")
     assert doc.data["a"] == text
+
+
+# --- the fast path -------------------------------------------------------------------------------
+# `load_bytes(..., positions=False)` first tries a lean loop that gives up on anything unusual. It must
+# never change an outcome: the same data for every file `parse` accepts, and for every file `parse`
+# refuses, the same refusal.
+
+ROOT = Path(__file__).resolve().parent
+CORPUS = sorted(
+    p
+    for p in [*ROOT.glob("hostile/**/*.yaml"), *ROOT.glob("fixtures/**/*.yaml"), *ROOT.parent.glob("records/**/*.yaml")]
+)
+
+
+def _outcome(raw: bytes, *, fast: bool) -> tuple[str, str]:
+    """('ok', repr of the data) or ('refused', code:line:col); repr tells 1, 1.0 and True apart."""
+    try:
+        doc = load_bytes(raw, positions=False) if fast else parse(decode(raw), positions=False)
+    except YamlError as err:
+        return "refused", f"{err.code}:{err.line}:{err.column}"
+    return "ok", repr(doc.data)
+
+
+def test_fast_path_is_taken_for_plain_records() -> None:
+    raw = (ROOT.parent / "records" / "dataset.yaml").read_bytes()
+    assert _parse_fast(raw) == parse(decode(raw)).data
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(ROOT.parent)))
+def test_fast_path_agrees_on_every_corpus_file(path: Path) -> None:
+    raw = path.read_bytes()
+    assert _outcome(raw, fast=True) == _outcome(raw, fast=False)
+
+
+@pytest.mark.parametrize("text", [case[0] for case in REFUSALS])
+def test_fast_path_refuses_what_parse_refuses(text: str) -> None:
+    with pytest.raises(_Unusual):
+        _parse_fast(text.encode())
+    assert _outcome(text.encode(), fast=True) == _outcome(text.encode(), fast=False)
+
+
+_SCALARS = st.sampled_from(
+    [
+        "1",
+        "-1",
+        "+7",
+        "0.5",
+        ".5",
+        "1e3",
+        "2.5E+24",
+        "1e400",
+        "-1e400",
+        "1" + "0" * 400,
+        ".inf",
+        "-.Inf",
+        ".NaN",
+        "~",
+        "null",
+        "Null",
+        "",
+        "true",
+        "False",
+        "no",
+        "yes",
+        "0x1F",
+        "1_000",
+        "'1'",
+        '"2"',
+        "'text'",
+        '"a\\tb"',
+        "x: y",
+        "&a 1",
+        "*a",
+        "!!str 5",
+        "!t x",
+        "! x",
+        "[1, 2]",
+        "{a: 1}",
+        "[",
+        "{",
+        "|\n  block",
+        ">-\n  folded",
+        "- item",
+        "? k",
+        "\t1",
+        "é",
+        "\ufeff",
+        "\x00",
+        "\x07",
+        "#c",
+        "a #c",
+        "@x",
+        "`x",
+        "2024-01-02",
+        "0o17",
+        "+.5",
+        "-.5e-3",
+        "1.",
+        "--- x",
+        "...",
+    ]
+)
+_KEYS = st.sampled_from(["a", "b", "id", "a", "1", "'q'", '"k"', "? [a]", "&k a", "!!str k", "null", "<<"])
+
+
+@st.composite
+def _documents(draw: st.DrawFn) -> bytes:
+    lines = []
+    for _ in range(draw(st.integers(1, 8))):
+        indent = " " * draw(st.sampled_from([0, 0, 0, 2, 4, 1]))
+        shape = draw(st.sampled_from(["pair", "pair", "item", "key", "raw"]))
+        if shape == "pair":
+            lines.append(f"{indent}{draw(_KEYS)}: {draw(_SCALARS)}")
+        elif shape == "item":
+            lines.append(f"{indent}- {draw(_SCALARS)}")
+        elif shape == "key":
+            lines.append(f"{indent}{draw(_KEYS)}:")
+        else:
+            lines.append(indent + draw(_SCALARS))
+    text = "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n---\n", "\n...\n"]))
+    prefix = draw(st.sampled_from([b"", b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"%YAML 1.1\n---\n"]))
+    return prefix + text.encode("utf-8")
+
+
+@settings(max_examples=600, deadline=None)
+@given(_documents())
+def test_fast_path_agrees_on_generated_documents(raw: bytes) -> None:
+    assert _outcome(raw, fast=True) == _outcome(raw, fast=False)
