@@ -11,12 +11,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import stat
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+from .scan import Scan, scan
 
 
 class BuildError(Exception):
@@ -41,45 +41,8 @@ def check_replaceable(out: Path) -> None:
 
 
 def records_digest(root: Path) -> str:
-    """SHA-256 over every entry under records/: name, kind and bytes.
-
-    Every entry counts, stray ones included, since a new stray file changes what validation says.
-    Nothing is followed or read beyond the size limit: a link contributes its target's *path*, a
-    FIFO or device only its name and kind, and a file at most MAX_FILE_BYTES + 1 bytes, so a hostile
-    tree (a link to /dev/zero, a FIFO, a 300 MB file) can neither hang this check nor fill memory.
-    Validation, which runs next whenever the digest changed, then reports each of them.
-    """
-    from .yaml_strict import MAX_FILE_BYTES
-
-    h = hashlib.sha256()
-    limit = MAX_FILE_BYTES + 1
-
-    def walk(folder: str, prefix: str) -> None:
-        try:
-            with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            rel = prefix + entry.name
-            h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
-            try:
-                if entry.is_symlink():
-                    h.update(b"link\0" + os.fsencode(os.readlink(entry.path)))
-                elif entry.is_file(follow_symlinks=False):
-                    with open(entry.path, "rb") as fh:
-                        h.update(b"file\0" + fh.read(limit))
-                elif entry.is_dir(follow_symlinks=False):
-                    h.update(b"dir\0")
-                    walk(entry.path, rel + "/")
-                else:
-                    h.update(f"other {stat.S_IFMT(entry.stat(follow_symlinks=False).st_mode)}".encode())
-            except OSError as exc:
-                h.update(f"unreadable {exc.errno}".encode())
-            h.update(b"\0")
-
-    walk(os.fspath(root), "")
-    return h.hexdigest()
+    """SHA-256 over every entry under records/: name, kind and bytes (see `scan`)."""
+    return scan(root).digest
 
 
 @functools.cache
@@ -147,9 +110,11 @@ class Key:
     records_sha256: str
     built_from: str
     value: str
+    scan: Scan | None = field(default=None, compare=False, repr=False)
+    """The walk the key was computed from: the build checks these bytes rather than reading again."""
 
 
 def key_for(records: Path) -> Key:
-    digest = records_digest(records) if records.is_dir() else ""
+    walked = scan(records)
     built_from = git_revision(records)
-    return Key(digest, built_from, build_key(digest, built_from))
+    return Key(walked.digest, built_from, build_key(walked.digest, built_from), walked)

@@ -332,7 +332,7 @@ def build(
     key = key or key_for(records)
     if not force and key.records_sha256 and (previous := up_to_date(out, key.value)) is not None:
         return BuildResult(None, out=out, meta=previous, cached=True)
-    ds = validate(records, progress, jobs=jobs)
+    ds = validate(records, progress, jobs=jobs, walked=key.scan)
     result = BuildResult(ds, diagnostics=list(ds.diagnostics))
     if ds.diagnostics:
         return result

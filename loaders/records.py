@@ -22,6 +22,7 @@ from ptedb.schema.models import BY_FOLDER, ID_PATTERN, SCHEMA_VERSION, DatasetIn
 from ptedb.validation.diagnostics import Diagnostic, show
 from pydantic import BaseModel, ValidationError
 
+from .scan import Scan, scan
 from .yaml_strict import MAX_FILE_BYTES, Document, YamlError, load_bytes
 
 DATASET_FILE = "dataset.yaml"
@@ -50,9 +51,12 @@ class Dataset:
     """Positions of the files a diagnostic has pointed into, parsed again on demand: a valid file's
     positions are never needed, so loading does not keep them."""
     paths: dict[tuple[str, str], str] = field(default_factory=dict)
-    file_of: dict[tuple[str, str], Path] = field(default_factory=dict)
+    file_of: dict[tuple[str, str], str] = field(default_factory=dict)
+    contents: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    """The bytes each record was checked from, where the scan kept them: positions are found in what
+    was checked, not in whatever the file holds by the time a rule reports."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
     present: set[tuple[str, str]] = field(default_factory=set)
     """(folder, stem) of every record file found, valid or not: a reference to a file that exists but
     failed its own checks is not reported again as a broken reference."""
@@ -79,9 +83,14 @@ class Dataset:
 
     def _document(self, folder: str, rid: str) -> Document | None:
         key = (folder, rid)
-        if key not in self.documents and key in self.file_of:
+        if key not in self.documents and (key in self.contents or key in self.file_of):
             try:
-                self.documents[key] = load_bytes(self.file_of[key].read_bytes(), positions=True)
+                if key in self.contents:
+                    raw = self.contents[key]
+                else:
+                    with open(self.file_of[key], "rb") as fh:
+                        raw = fh.read()
+                self.documents[key] = load_bytes(raw, positions=True)
             except (OSError, YamlError):
                 return None
         return self.documents.get(key)
@@ -224,15 +233,20 @@ def _yaml_error(ds: Dataset, shown: str, err: YamlError) -> None:
     ds.diagnostics.append(Diagnostic(shown, err.line, err.column, err.code, err.field, err.message))
 
 
-def _read_document(ds: Dataset, path: Path, shown: str, *, positions: bool = True) -> Document | None:
+def _read_document(
+    ds: Dataset, path: str | Path, shown: str, *, positions: bool = True, raw: bytes | None = None
+) -> Document | None:
+    """Parse one file; `raw` is its bytes when the scan already read them."""
     try:
-        size = path.lstat().st_size
-        if size > MAX_FILE_BYTES:  # refuse before reading: a record file is never anywhere near this
-            ds.diagnostics.append(
-                Diagnostic(shown, 1, 1, "SCH003", "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
-            )
-            return None
-        raw = path.read_bytes()
+        if raw is None or len(raw) > MAX_FILE_BYTES:
+            size = os.lstat(path).st_size
+            if size > MAX_FILE_BYTES:  # refuse before reading: a record file is never anywhere near this
+                ds.diagnostics.append(
+                    Diagnostic(shown, 1, 1, "SCH003", "", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
+                )
+                return None
+            with open(path, "rb") as fh:
+                raw = fh.read()
     except OSError as exc:
         ds.diagnostics.append(Diagnostic(shown, 1, 1, "SCH001", "", f"cannot read file: {exc.strerror}"))
         return None
@@ -250,16 +264,26 @@ def _read_document(ds: Dataset, path: Path, shown: str, *, positions: bool = Tru
     return doc
 
 
-def _record_files(ds: Dataset) -> Iterator[tuple[str, Path]]:
-    """(folder, file) for every record file; stray entries become SCH026 diagnostics."""
-    root = ds.root
-    for entry in sorted(root.iterdir()):
+def _shown(root_shown: str, *parts: str) -> str:
+    """`display_path` of a path below the records root, without asking the OS again for each file."""
+    return os.path.join(*parts) if root_shown == "." else os.path.join(root_shown, *parts)
+
+
+Task = tuple[str, str, str, "bytes | None", "str | None"]
+"""(folder, path, shown, bytes or None, read error or None): one record file to check."""
+
+
+def _record_files(ds: Dataset, walked: Scan) -> Iterator[Task]:
+    """Every record file of the scan; stray entries become SCH026 diagnostics."""
+    root_shown = display_path(ds.root)
+    for entry in walked.entries:
         if entry.name.startswith(".") or entry.name in (DATASET_FILE, "README.md"):
             continue
-        if entry.is_symlink():
+        shown = _shown(root_shown, entry.name)
+        if entry.kind == "link":
             ds.diagnostics.append(
                 Diagnostic(
-                    display_path(entry),
+                    shown,
                     1,
                     1,
                     "SCH026",
@@ -268,42 +292,38 @@ def _record_files(ds: Dataset) -> Iterator[tuple[str, Path]]:
                 )
             )
             continue
-        if not entry.is_dir() or entry.name not in BY_FOLDER:
+        if entry.kind != "dir" or entry.name not in BY_FOLDER:
             known = ", ".join(BY_FOLDER)
             ds.diagnostics.append(
                 Diagnostic(
-                    display_path(entry),
+                    shown,
                     1,
                     1,
                     "SCH026",
                     "",
-                    f"unexpected {'folder' if entry.is_dir() else 'file'} in records/; "
+                    f"unexpected {'folder' if entry.kind == 'dir' else 'file'} in records/; "
                     f"records go in one of: {known}{suggest(entry.name, BY_FOLDER)}",
                 )
             )
             continue
-        for path in sorted(entry.iterdir()):
-            if path.name.startswith("."):
+        for child in entry.children:
+            if child.name.startswith("."):
                 continue
-            if path.suffix != ".yaml" or not path.is_file() or path.is_symlink():
-                why = "a folder" if path.is_dir() else "a link" if path.is_symlink() else "not a .yaml file"
+            shown = _shown(root_shown, entry.name, child.name)
+            if not child.name.endswith(".yaml") or child.kind != "file":
+                is_dir = child.kind == "dir" or (child.kind == "link" and os.path.isdir(child.path))
+                why = "a folder" if is_dir else "a link" if child.kind == "link" else "not a .yaml file"
                 ds.diagnostics.append(
                     Diagnostic(
-                        display_path(path),
-                        1,
-                        1,
-                        "SCH026",
-                        "",
-                        f"unexpected entry ({why}); each record is one '<id>.yaml' file",
+                        shown, 1, 1, "SCH026", "", f"unexpected entry ({why}); each record is one '<id>.yaml' file"
                     )
                 )
                 continue
-            yield entry.name, path
+            yield entry.name, child.path, shown, child.data, child.error
 
 
-def _check_record(ds: Dataset, folder: str, path: Path, doc: Document, shown: str) -> None:
+def _check_record(ds: Dataset, folder: str, stem: str, doc: Document, shown: str) -> None:
     cls = BY_FOLDER[folder]
-    stem = path.stem
     data = doc.data
     if not _ID.match(stem):
         ds.diagnostics.append(
@@ -346,20 +366,24 @@ def _check_record(ds: Dataset, folder: str, path: Path, doc: Document, shown: st
     ds.records[folder][stem] = record
 
 
-def _read_info(ds: Dataset) -> None:
+def _read_info(ds: Dataset, walked: Scan) -> None:
     path = ds.root / DATASET_FILE
-    shown = display_path(path)
-    if path.is_symlink() or (path.exists() and not path.is_file()):
+    shown = _shown(display_path(ds.root), DATASET_FILE)
+    entry = walked.top(DATASET_FILE)
+    if entry is not None and entry.kind != "file":
         ds.diagnostics.append(
             Diagnostic(shown, 1, 1, "SCH026", "", "records/dataset.yaml must be a regular file, not a link or device")
         )
         return
-    if not path.is_file():
+    if entry is None:
         ds.diagnostics.append(
             Diagnostic(shown, 1, 1, "SCH020", "", "records/dataset.yaml is missing; it holds dataset_version")
         )
         return
-    doc = _read_document(ds, path, shown)
+    if entry.error is not None:
+        ds.diagnostics.append(Diagnostic(shown, 1, 1, "SCH001", "", f"cannot read file: {entry.error}"))
+        return
+    doc = _read_document(ds, path, shown, raw=entry.data)
     if doc is None:
         return
     ds.documents[("", "dataset")] = doc
@@ -376,11 +400,15 @@ class FileResult:
     can be checked in worker processes."""
 
     folder: str
-    path: Path
+    path: str
     shown: str
     record: Record | None
     diagnostics: list[Diagnostic]
     named: bool  # the file name is a valid id, so other records may refer to it
+
+    @property
+    def stem(self) -> str:
+        return os.path.basename(self.path)[: -len(".yaml")]
 
 
 MAX_PROBLEMS_PER_FILE = 50
@@ -399,31 +427,41 @@ def _capped(diagnostics: list[Diagnostic], shown: str) -> list[Diagnostic]:
     ]
 
 
-def check_file(folder: str, path: Path, shown: str) -> FileResult:
-    """Parse and check one file. The fast path keeps no positions; a file with a problem is parsed
-    again with positions so that every message can point at its line and column."""
+_SCRATCH = Path(".")
+"""The root of the one-file datasets `check_file` collects into: they never look at it."""
+
+
+def check_file(folder: str, path: str, shown: str, raw: bytes | None = None, error: str | None = None) -> FileResult:
+    """Parse and check one file (`raw`: its bytes, when already read). The fast path keeps no
+    positions; a file with a problem is parsed again with positions so that every message can point at
+    its line and column."""
+    stem = os.path.basename(path)[: -len(".yaml")]
+    named = bool(_ID.match(stem))
+    if error is not None:
+        return FileResult(
+            folder, path, shown, None, [Diagnostic(shown, 1, 1, "SCH001", "", f"cannot read file: {error}")], named
+        )
     for positions in (False, True):
-        scratch = Dataset(root=path.parent)
-        doc = _read_document(scratch, path, shown, positions=positions)
+        scratch = Dataset(root=_SCRATCH)
+        doc = _read_document(scratch, path, shown, positions=positions, raw=raw)
         if doc is None:
-            return FileResult(folder, path, shown, None, scratch.diagnostics, bool(_ID.match(path.stem)))
-        _check_record(scratch, folder, path, doc, shown)
+            return FileResult(folder, path, shown, None, scratch.diagnostics, named)
+        _check_record(scratch, folder, stem, doc, shown)
         if not scratch.diagnostics or positions:
-            record = scratch.records[folder].get(path.stem)
-            problems = _capped(scratch.diagnostics, shown)
-            return FileResult(folder, path, shown, record, problems, bool(_ID.match(path.stem)))
+            record = scratch.records[folder].get(stem)
+            return FileResult(folder, path, shown, record, _capped(scratch.diagnostics, shown), named)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check_file_args(args: tuple[str, Path, str]) -> FileResult:
-    return check_file(*args)
+def _check_task(task: Task) -> FileResult:
+    return check_file(*task)
 
 
 PARALLEL_MIN_FILES = 256
 """Below this many files, starting worker processes costs more than it saves."""
 
 
-def _results(tasks: list[tuple[str, Path, str]], jobs: int) -> Iterator[FileResult]:
+def _results(tasks: list[Task], jobs: int) -> Iterator[FileResult]:
     if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
         yield from (check_file(*t) for t in tasks)
         return
@@ -431,7 +469,7 @@ def _results(tasks: list[tuple[str, Path, str]], jobs: int) -> Iterator[FileResu
 
     ctx = multiprocessing.get_context("fork")  # workers inherit the imported modules: no start-up cost
     with ctx.Pool(jobs) as pool:
-        yield from pool.imap(_check_file_args, tasks, chunksize=max(16, len(tasks) // (jobs * 16)))
+        yield from pool.imap(_check_task, tasks, chunksize=max(16, len(tasks) // (jobs * 16)))
 
 
 def load(
@@ -439,26 +477,34 @@ def load(
     progress: typing.Callable[[int, int], None] | None = None,
     *,
     jobs: int = 1,
+    walked: Scan | None = None,
 ) -> Dataset:
     """Read every record under `root`; problems are collected in `Dataset.diagnostics`, never raised.
 
-    `jobs` > 1 checks files in that many worker processes (results are merged in file order, so the
-    outcome is the same as with one).
+    `walked` is a scan of `root` already made (for the build key): its bytes are checked rather than
+    read again. `jobs` > 1 checks files in that many worker processes (results are merged in file
+    order, so the outcome is the same as with one).
     """
     ds = Dataset(root=Path(root))
-    if not ds.root.is_dir():
+    if walked is None or walked.root != ds.root:
+        walked = scan(ds.root)
+    if not walked.exists:
         ds.diagnostics.append(Diagnostic(display_path(ds.root), 1, 1, "SCH026", "", "records directory not found"))
         return ds
-    _read_info(ds)
-    tasks = [(folder, path, display_path(path)) for folder, path in _record_files(ds)]
+    _read_info(ds, walked)
+    tasks = list(_record_files(ds, walked))
     total = len(tasks)
     for i, res in enumerate(_results(tasks, jobs)):
-        stem = res.path.stem
+        stem = res.stem
+        key = (res.folder, stem)
         ds.files.append(res.path)
-        ds.present.add((res.folder, stem))
+        ds.present.add(key)
         if res.named:
-            ds.paths[(res.folder, stem)] = res.shown
-            ds.file_of[(res.folder, stem)] = res.path
+            ds.paths[key] = res.shown
+            ds.file_of[key] = res.path
+            raw = tasks[i][3]
+            if raw is not None:
+                ds.contents[key] = raw
         if res.record is not None:
             ds.records[res.folder][stem] = res.record
         ds.diagnostics.extend(res.diagnostics)

@@ -288,3 +288,37 @@ def test_parallel_build_gives_the_same_bytes(project: Path, monkeypatch: pytest.
     bad.write_text(bad.read_text().replace("family: toy", "family: Toy"))
     one, two = invoke(["validate"], project), invoke(["validate", "--jobs", "2"], project)
     assert one.exit_code == two.exit_code == 1 and one.stderr == two.stderr
+
+
+def test_build_checks_the_bytes_it_hashed(project: Path) -> None:
+    """A file saved between the build key and the loader does not slip in unhashed: the build compiles
+    what it hashed, and the next build sees the change."""
+    from ptedb.loaders import cache
+
+    records = project / "records"
+    key = cache.key_for(records)
+    path = records / "models" / "toy-1b.yaml"
+    original = path.read_text()
+    path.write_text(original.replace('name: "Toy 1b"', 'name: "Saved mid-build"'))
+    result = compile_mod.build(records, project / "dist", key=key)
+    assert result.ok and result.meta["records_sha256"] == key.records_sha256
+    names = pq.read_table(project / "dist" / "parquet" / "models.parquet").column("name").to_pylist()
+    assert "Toy 1b" in names and "Saved mid-build" not in names
+    rebuilt = invoke(["build"], project)
+    assert rebuilt.exit_code == 0 and "built" in rebuilt.stderr
+    assert "Saved mid-build" in pq.read_table(project / "dist" / "parquet" / "models.parquet").column("name").to_pylist()
+
+
+def test_files_past_the_memory_budget_are_read_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scan keeps bytes only up to a budget; past it, the loader reads the file itself, with the same
+    outcome, positions included."""
+    from ptedb.loaders import scan
+
+    bad = project / "records" / "models" / "toy-1b.yaml"
+    bad.write_text(bad.read_text().replace("family: toy", "family: Toy"))
+    kept = invoke(["validate"], project)
+    monkeypatch.setattr(scan, "KEEP_BYTES", 0)
+    assert all(e.data is None for top in scan.scan(project / "records").entries for e in top.children)
+    reread = invoke(["validate"], project)
+    assert kept.exit_code == reread.exit_code == 1
+    assert kept.stderr == reread.stderr and "toy-1b.yaml:" in kept.stderr

@@ -10,14 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ptedb.loaders.records import Dataset, load
+from ptedb.loaders.scan import Scan
 
 from . import rules
 
 Progress = Callable[[str, int, int], None]
 
 
-def validate(records: Path | str, progress: Progress | None = None, *, jobs: int = 1) -> Dataset:
+def validate(
+    records: Path | str, progress: Progress | None = None, *, jobs: int = 1, walked: Scan | None = None
+) -> Dataset:
     cb = (lambda i, n: progress("validate", i, n)) if progress else None
-    ds = load(records, progress=cb, jobs=jobs)
+    ds = load(records, progress=cb, jobs=jobs, walked=walked)
     rules.run(ds)
     return ds

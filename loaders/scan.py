@@ -1,0 +1,106 @@
+"""One walk over records/: what every entry is, and the bytes of every file, read once.
+
+The build key hashes this walk, and the loader checks the very same bytes. A full build therefore
+reads each file once instead of twice, and what is validated and compiled is exactly what was hashed,
+even if a contributor saves a file while the build runs.
+
+The walk never follows anything and never reads beyond the size limit: a link contributes its
+target's *path*, a FIFO or device only its name and kind, a file at most MAX_FILE_BYTES + 1 bytes. So a
+hostile tree (a link to /dev/zero, a FIFO, a 300 MB file) can neither hang the walk nor fill memory;
+the loader then reports each of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .yaml_strict import MAX_FILE_BYTES
+
+KEEP_BYTES = 512 * 2**20
+"""Bytes kept in memory for the loader, over all files; past this, files are hashed and dropped, and
+the loader reads them again. Real record files are a few kB each: 10,000 of them keep about 40 MB."""
+
+
+@dataclass(slots=True)
+class Entry:
+    """One entry of the records tree."""
+
+    name: str
+    path: str
+    kind: str
+    """'file', 'dir', 'link' or 'other' (FIFO, socket, device)."""
+    data: bytes | None = None
+    """A file's bytes (at most MAX_FILE_BYTES + 1), or None when unreadable or past the memory budget."""
+    error: str | None = None
+    """Why the entry could not be read, in the words of the OS."""
+    children: list[Entry] = field(default_factory=list)
+    """A folder's entries, sorted by name."""
+
+
+@dataclass
+class Scan:
+    """records/ as read at one moment, with its SHA-256."""
+
+    root: Path
+    entries: list[Entry]
+    digest: str
+    """SHA-256 over every entry: name, kind and bytes. Every entry counts, stray ones included, since a
+    new stray file changes what validation says."""
+    exists: bool = True
+
+    def top(self, name: str) -> Entry | None:
+        return next((e for e in self.entries if e.name == name), None)
+
+
+def scan(root: Path | str) -> Scan:
+    """Walk `root` once; a missing root gives an empty scan with an empty digest."""
+    root = Path(root)
+    if not root.is_dir():
+        return Scan(root, [], "", exists=False)
+    h = hashlib.sha256()
+    limit = MAX_FILE_BYTES + 1
+    budget = KEEP_BYTES
+
+    def walk(folder: str, prefix: str) -> list[Entry]:
+        nonlocal budget
+        try:
+            with os.scandir(folder) as it:
+                found = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return []
+        out = []
+        for d in found:
+            rel = prefix + d.name
+            h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+            entry = Entry(d.name, d.path, "other")
+            try:
+                if d.is_symlink():
+                    entry.kind = "link"
+                    h.update(b"link\0" + os.fsencode(os.readlink(d.path)))
+                elif d.is_file(follow_symlinks=False):
+                    entry.kind = "file"
+                    with open(d.path, "rb") as fh:
+                        data = fh.read(limit)
+                    h.update(b"file\0" + data)
+                    if len(data) <= budget:
+                        entry.data = data
+                        budget -= len(data)
+                elif d.is_dir(follow_symlinks=False):
+                    entry.kind = "dir"
+                    h.update(b"dir\0")
+                    entry.children = walk(d.path, rel + "/")
+                else:
+                    h.update(f"other {stat.S_IFMT(d.stat(follow_symlinks=False).st_mode)}".encode())
+            except OSError as exc:
+                entry.error = exc.strerror or str(exc)
+                h.update(f"unreadable {exc.errno}".encode())
+            h.update(b"\0")
+            out.append(entry)
+        return out
+
+    entries = walk(os.fspath(root), "")
+    return Scan(root, entries, h.hexdigest())
