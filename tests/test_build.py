@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import duckdb
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from conftest import invoke, tree_digest
@@ -153,6 +154,26 @@ def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.Monkey
     result = invoke(["build", "--force"], built)
     assert result.exit_code == 1
     assert "DS001" in result.stderr and "ceg_low <= ceg <= ceg_high" in result.stderr
+    assert tree_digest(built / "dist") == before
+
+
+def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Foreign keys across compiled tables: a model row lost by a bug leaves evaluations pointing at
+    nothing, and the build stops before writing."""
+    before = tree_digest(built / "dist")
+    original = compile_mod.build_tables
+
+    def broken(ds, **kw):  # type: ignore[no-untyped-def]
+        tables = original(ds, **kw)
+        models = tables["models"]
+        tables["models"] = models.filter(pc.not_equal(models.column("id"), "toy-1b"))
+        return tables
+
+    monkeypatch.setattr(compile_mod, "build_tables", broken)
+    result = invoke(["build", "--force"], built)
+    assert result.exit_code == 1
+    assert "DS001 evaluations.model_id: 'toy-1b' has no row in models.id" in result.stderr
+    assert "DS001 baseline_points.model_id: 'toy-1b' has no row in models.id" in result.stderr
     assert tree_digest(built / "dist") == before
 
 

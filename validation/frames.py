@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pyarrow
+import pyarrow.compute as pc
 from ptedb.schema.columns import TABLES, Table
 
 from .diagnostics import Diagnostic
@@ -114,21 +115,22 @@ def check_tables(tables: dict[str, pyarrow.Table], paths: dict[tuple[str, str], 
                         f"check '{fc.get('check')}' failed for value {fc.get('failure_case')!r}",
                     )
                 )
-    # Foreign keys across tables: pandera validates one frame at a time.
+    # Foreign keys across tables: pandera validates one frame at a time. Checked on the Arrow tables,
+    # where a membership test over 20,000 ids is one C loop (pandas' Arrow strings make it a Python one).
     for name, table in TABLES.items():
-        df = frames[name]
         for col, target, target_col in table.foreign_keys:
-            known = set(frames[target][target_col].dropna())
-            for index, value in df[col].items():
-                if value is not None and not pd.isna(value) and value not in known:
-                    out.append(
-                        Diagnostic(
-                            _where(name, df, index, paths),
-                            1,
-                            1,
-                            "DS001",
-                            f"{name}.{col}",
-                            f"'{value}' has no row in {target}.{target_col}",
-                        )
+            values = tables[name].column(col)
+            known = tables[target].column(target_col).drop_null()
+            broken = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=known)))
+            for index in pc.indices_nonzero(broken).to_pylist():
+                out.append(
+                    Diagnostic(
+                        _where(name, frames[name], index, paths),
+                        1,
+                        1,
+                        "DS001",
+                        f"{name}.{col}",
+                        f"'{values[index].as_py()}' has no row in {target}.{target_col}",
                     )
+                )
     return out

@@ -351,6 +351,14 @@ class _Curve:
     raw_x: list[float]
     raw_s: list[float]
     line: LinearFit | None  # least squares over all raw points
+    fits: dict[tuple[float, float], LogisticFit] = field(default_factory=dict, compare=False)
+    """Logistic fits by (chance, ceiling), made on first use."""
+
+    def logistic(self, chance: float, ceiling: float) -> LogisticFit:
+        fit = self.fits.get((chance, ceiling))
+        if fit is None:
+            fit = self.fits[(chance, ceiling)] = _fit_logistic_oriented(self.raw_x, self.raw_s, chance, ceiling)
+        return fit
 
 
 def _curve(pts: list[tuple[float, float]], sign: float) -> _Curve:
@@ -363,6 +371,26 @@ def _curve(pts: list[tuple[float, float]], sign: float) -> _Curve:
     raw_s = [sign * s for _, s in pts]
     line = _linear(raw_x, raw_s) if len(xs) >= 2 else None
     return _Curve(xs=xs, ss=ss, raw_x=raw_x, raw_s=raw_s, line=line)
+
+
+@functools.lru_cache(maxsize=4096)
+def _family_cached(points: tuple[Any, ...], sign: float) -> tuple[list[tuple[float, float]], _Curve]:
+    pts = _points(points)
+    return pts, _curve(pts, sign)
+
+
+def _family(points: Iterable[tuple[float, float]], sign: float) -> tuple[list[tuple[float, float]], _Curve]:
+    """Validated points and their curve, remembered: a build asks for the same family once per
+    evaluation against it, and both depend on nothing else. Unhashable input (a list of lists) is
+    worked out afresh each time, with the same result."""
+    if points is None:
+        return _family_cached.__wrapped__(points, sign)  # type: ignore[arg-type]  # _points words it
+    frozen = tuple(points)
+    try:
+        hash(frozen)
+    except TypeError:
+        return _family_cached.__wrapped__(frozen, sign)
+    return _family_cached(frozen, sign)
 
 
 def _outside(curve: _Curve, x: float) -> tuple[bool, float]:
@@ -438,7 +466,7 @@ def _logistic_result(
             f"the enhanced score ({sign * target:g}) is at or below chance ({sign * chance:g}), where the "
             "logistic curve needs no compute at all: there is no finite equivalent compute",
         )
-    fit = _fit_logistic_oriented(curve.raw_x, curve.raw_s, chance, ceiling)
+    fit = curve.logistic(chance, ceiling)
     if not (math.isfinite(fit.a) and math.isfinite(fit.b)) or not fit.converged:
         return _not("logistic", "the logistic fit did not converge on these points")
     if fit.b <= 0:
@@ -481,15 +509,14 @@ def estimate(
         raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
     if not isinstance(higher_is_better, bool):
         raise ValueError(f"higher_is_better must be True or False (got {higher_is_better!r})")
-    pts = _points(points)
+    sign = 1.0 if higher_is_better else -1.0
+    pts, curve = _family(points, sign)
     c_b = _compute(base_compute, "base_compute")
     s_raw = finite_number(enhanced_score, "enhanced_score")
     chance_o, ceiling_o = _chance_ceiling(chance, ceiling, higher_is_better, required=method == "logistic")
 
-    sign = 1.0 if higher_is_better else -1.0
     target = sign * s_raw
     x_b = math.log10(c_b)
-    curve = _curve(pts, sign)
     compute_range = (10.0 ** curve.xs[0], 10.0 ** curve.xs[-1])
     common: dict[str, Any] = {"method": method, "n_points": len(pts), "compute_range": compute_range}
 
