@@ -56,6 +56,27 @@ class Scan:
         return next((e for e in self.entries if e.name == name), None)
 
 
+def read_capped(path: str, limit: int) -> bytes:
+    """At most `limit` bytes of a file, in a buffer of the file's own size: `read(limit)` would allocate
+    `limit` bytes (1 MB) for every 4 kB record, which costs more than the read itself. Reads on to the
+    end, so a file that grows meanwhile, or reports no size (/proc), is still read whole up to the cap."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        want = min(os.fstat(fd).st_size + 1, limit)
+        parts = []
+        got = 0
+        while got < limit:
+            chunk = os.read(fd, max(want - got, 1 << 16) if got else want)
+            if not chunk:
+                break
+            parts.append(chunk)
+            got += len(chunk)
+        data = parts[0] if len(parts) == 1 else b"".join(parts)  # b"" for an empty file
+        return data[:limit]
+    finally:
+        os.close(fd)
+
+
 def scan(root: Path | str) -> Scan:
     """Walk `root` once; a missing root gives an empty scan with an empty digest."""
     root = Path(root)
@@ -83,8 +104,7 @@ def scan(root: Path | str) -> Scan:
                     h.update(b"link\0" + os.fsencode(os.readlink(d.path)))
                 elif d.is_file(follow_symlinks=False):
                     entry.kind = "file"
-                    with open(d.path, "rb") as fh:
-                        data = fh.read(limit)
+                    data = read_capped(d.path, limit)
                     h.update(b"file\0" + data)
                     if len(data) <= budget:
                         entry.data = data

@@ -343,3 +343,22 @@ def test_files_past_the_memory_budget_are_read_again(project: Path, monkeypatch:
     reread = invoke(["validate"], project)
     assert kept.exit_code == reread.exit_code == 1
     assert kept.stderr == reread.stderr and "toy-1b.yaml:" in kept.stderr
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 70_000])
+def test_scan_reads_files_whole_and_caps_them(tmp_path: Path, size: int) -> None:
+    from ptedb.loaders.scan import read_capped
+
+    path = tmp_path / "f"
+    data = os.urandom(size)
+    path.write_bytes(data)
+    assert read_capped(str(path), 1_000_001) == data
+    assert read_capped(str(path), 100) == data[:100]
+
+
+def test_scan_reads_a_file_that_reports_no_size() -> None:
+    """/proc files report size 0 and still have content: read to the end, up to the cap."""
+    from ptedb.loaders.scan import read_capped
+
+    assert read_capped("/proc/self/status", 1_000_001).startswith(b"Name:")
+    assert len(read_capped("/proc/self/status", 10)) == 10
