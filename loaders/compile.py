@@ -36,6 +36,7 @@ from ptedb import __version__
 
 from . import duckdb_views
 from .cache import MARKER, BuildError, Key, check_replaceable, key_for, up_to_date
+from .gc_pause import gc_paused
 from .records import Dataset
 from .tables import build_tables
 
@@ -332,6 +333,11 @@ def build(
     key = key or key_for(records)
     if not force and key.records_sha256 and (previous := up_to_date(out, key.value)) is not None:
         return BuildResult(None, out=out, meta=previous, cached=True)
+    with gc_paused():
+        return _build(records, out, progress, jobs, key)
+
+
+def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: Key) -> BuildResult:
     ds = validate(records, progress, jobs=jobs, walked=key.scan)
     result = BuildResult(ds, diagnostics=list(ds.diagnostics))
     if ds.diagnostics:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ptedb.loaders.gc_pause import gc_paused
 from ptedb.loaders.records import Dataset, load
 from ptedb.loaders.scan import Scan
 
@@ -21,6 +22,7 @@ def validate(
     records: Path | str, progress: Progress | None = None, *, jobs: int = 1, walked: Scan | None = None
 ) -> Dataset:
     cb = (lambda i, n: progress("validate", i, n)) if progress else None
-    ds = load(records, progress=cb, jobs=jobs, walked=walked)
-    rules.run(ds)
+    with gc_paused():
+        ds = load(records, progress=cb, jobs=jobs, walked=walked)
+        rules.run(ds)
     return ds

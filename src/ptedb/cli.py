@@ -149,6 +149,13 @@ def build(
 
     Does nothing when --out already holds a build of the same records by the same code.
     """
+    from ptedb.loaders.gc_pause import gc_paused
+
+    with gc_paused():  # from the first file read to the last file written: see gc_pause
+        _build(records, out, format, jobs, force)
+
+
+def _build(records: Path, out: Path, format: ReportFormat, jobs: int, force: bool) -> None:
     from ptedb.loaders import cache
 
     try:
