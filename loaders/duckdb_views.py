@@ -96,6 +96,11 @@ VIEWS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The cases of ptedb.tradeoff's break-even, with its tolerance: two costs within a relative 1e-9 are
+# equal (as math.isclose), so that rounding in the last bit cannot turn "equal" into "never".
+_SAME_PER_INFERENCE = "abs(multiplier - sqrt(ceg)) <= 1e-9 * greatest(abs(multiplier), abs(sqrt(ceg)))"
+_SAME_UP_FRONT = "abs(ceg - (1.0 + one_time_fraction)) <= 1e-9 * greatest(abs(ceg), abs(1.0 + one_time_fraction))"
+
 MACROS: dict[str, tuple[str, str]] = {
     "training_oom_saved": (
         "Orders of magnitude of pre-training compute an enhancement is worth: log10(ceg).",
@@ -126,10 +131,11 @@ MACROS: dict[str, tuple[str, str]] = {
         "Number of inferences Q at which enhancing and scaling cost the same: "
         "C·(CEG − 1 − f) / (I·(m − sqrt(CEG))); 0 when equal up front; NULL when they never cross at Q ≥ 0.",
         "(training_compute, ceg, one_time_fraction, multiplier, inference_compute := NULL) AS "
-        "CASE WHEN multiplier = sqrt(ceg) THEN (CASE WHEN ceg = 1 + one_time_fraction THEN 0.0 END) "
-        "WHEN training_compute * (ceg - 1 - one_time_fraction) "
+        f"CASE WHEN {_SAME_PER_INFERENCE} THEN (CASE WHEN {_SAME_UP_FRONT} THEN 0.0 END) "
+        f"WHEN {_SAME_UP_FRONT} THEN 0.0 "
+        "WHEN training_compute * (ceg - (1.0 + one_time_fraction)) "
         "/ (coalesce(inference_compute, sqrt(training_compute)) * (multiplier - sqrt(ceg))) < 0 THEN NULL "
-        "ELSE training_compute * (ceg - 1 - one_time_fraction) "
+        "ELSE training_compute * (ceg - (1.0 + one_time_fraction)) "
         "/ (coalesce(inference_compute, sqrt(training_compute)) * (multiplier - sqrt(ceg))) END",
     ),
 }
