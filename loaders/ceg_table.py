@@ -6,11 +6,13 @@ a baseline or a compute figure: those rows carry `meaningful = false` and a reas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ptedb.schema.models import Baseline, Benchmark, Enhancement, Evaluation, Model
 
 from .records import Dataset
+from .workers import run_forked
 
 DEFAULT_METHOD = "interpolate"
 
@@ -36,6 +38,22 @@ def curve_points(baseline: Baseline, models: dict[str, Model]) -> tuple[list[tup
         else:
             points.append((c, p.score))
     return points, missing
+
+
+_CURVES: dict[str, tuple[tuple[tuple[float, float], ...], list[str]]] | None = None
+"""curve_points by baseline while `ceg_rows` runs (it asks once per evaluation; the answer is per
+baseline); None otherwise, so that no answer outlives the dataset it came from."""
+
+
+def _curve_points(baseline: Baseline, ds: Dataset) -> tuple[tuple[tuple[float, float], ...], list[str]]:
+    if _CURVES is None:
+        points, missing = curve_points(baseline, ds.of("models"))
+        return tuple(points), missing
+    found = _CURVES.get(baseline.id)
+    if found is None:
+        points, missing = curve_points(baseline, ds.of("models"))
+        found = _CURVES[baseline.id] = (tuple(points), missing)
+    return found
 
 
 def estimate_row(
@@ -73,7 +91,7 @@ def estimate_row(
     if row["base_compute_flop"] is None:
         row["reason"] = f"the base model '{ev.model}' has no training compute on record"
         return row
-    points, missing = curve_points(baseline, models)
+    points, missing = _curve_points(baseline, ds)
     if len(points) < 2:
         row["reason"] = f"baseline '{baseline.id}' has fewer than two points with training compute" + (
             f" (no compute for: {', '.join(missing)})" if missing else ""
@@ -107,33 +125,36 @@ def estimate_row(
     return row
 
 
-_FORKED: tuple[Dataset, list[tuple[Enhancement, Evaluation]], str] | None = None
-"""What forked workers read: set just before the pool starts, so nothing but row dicts is pickled."""
-
-
-def _rows_of(bounds: tuple[int, int]) -> list[dict[str, Any]]:
-    assert _FORKED is not None
-    ds, pairs, method = _FORKED
-    return [estimate_row(e, ev, ds, method=method) for e, ev in pairs[bounds[0] : bounds[1]]]
-
-
 PARALLEL_MIN_EVALUATIONS = 2_000
 
 
-def ceg_rows(ds: Dataset, *, method: str = DEFAULT_METHOD, jobs: int = 1) -> list[dict[str, Any]]:
-    """One row per evaluation, in record order; with `jobs` > 1 and many evaluations, computed in
-    forked worker processes (the estimates are pure, so the rows are the same either way)."""
-    global _FORKED
+def ceg_rows(
+    ds: Dataset,
+    *,
+    method: str = DEFAULT_METHOD,
+    jobs: int = 1,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[dict[str, Any]]:
+    """One row per evaluation, in record order. With `jobs` > 1 and many evaluations, the rows are
+    computed by this process and forked workers together (the estimates are pure, so the rows are the
+    same either way), and `meanwhile` runs here while the workers start."""
+    global _CURVES
     pairs = [(e, ev) for e in ds.of("enhancements").values() for ev in e.evaluations]
-    if jobs <= 1 or len(pairs) < PARALLEL_MIN_EVALUATIONS:
-        return [estimate_row(e, ev, ds, method=method) for e, ev in pairs]
-    import multiprocessing
-
-    step = -(-len(pairs) // (jobs * 4))
-    chunks = [(i, min(i + step, len(pairs))) for i in range(0, len(pairs), step)]
-    _FORKED = (ds, pairs, method)
+    _CURVES = {}
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [row for part in pool.map(_rows_of, chunks) for row in part]
+        if jobs <= 1 or len(pairs) < PARALLEL_MIN_EVALUATIONS:
+            if meanwhile is not None:
+                meanwhile()
+            return [estimate_row(e, ev, ds, method=method) for e, ev in pairs]
+        # Each process fits the families it meets, so hand out the evaluations grouped by baseline: a
+        # family is then fitted by one process, not by every one. The rows are put back in record order.
+        order = sorted(range(len(pairs)), key=lambda i: pairs[i][1].baseline or "")
+        rows = run_forked(
+            lambda i: estimate_row(*pairs[i], ds, method=method), order, jobs, chunk=256, meanwhile=meanwhile
+        )
     finally:
-        _FORKED = None
+        _CURVES = None
+    in_order: list[dict[str, Any]] = [{}] * len(pairs)
+    for i, row in zip(order, rows, strict=True):
+        in_order[i] = row
+    return in_order

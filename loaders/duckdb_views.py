@@ -144,7 +144,9 @@ MACROS: dict[str, tuple[str, str]] = {
 def write_database(path: Path, tables: dict[str, pa.Table], meta: dict[str, str]) -> None:
     import duckdb
 
-    con = duckdb.connect(str(path))
+    # One thread: the writer already runs beside the Parquet and CSV writers (and, with --jobs, the DS
+    # check); more DuckDB threads only contend with them for the same cores.
+    con = duckdb.connect(str(path), config={"threads": 1})
     try:
         for name, table in tables.items():
             spec = TABLES[name]

@@ -23,6 +23,7 @@ from ptedb.validation.diagnostics import Diagnostic, show
 from pydantic import BaseModel, ValidationError
 
 from .scan import Scan, scan
+from .workers import run_forked
 from .yaml_strict import MAX_FILE_BYTES, Document, YamlError, load_bytes
 
 DATASET_FILE = "dataset.yaml"
@@ -435,41 +436,68 @@ def check_file(folder: str, path: str, shown: str, raw: bytes | None = None, err
     """Parse and check one file (`raw`: its bytes, when already read). The fast path keeps no
     positions; a file with a problem is parsed again with positions so that every message can point at
     its line and column."""
+    return _check_file(folder, path, shown, raw, error)[0]
+
+
+def _check_file(
+    folder: str, path: str, shown: str, raw: bytes | None = None, error: str | None = None
+) -> tuple[FileResult, Any]:
+    """`check_file`, and the parsed data the record was validated from (None without a record)."""
     stem = os.path.basename(path)[: -len(".yaml")]
     named = bool(_ID.match(stem))
     if error is not None:
-        return FileResult(
-            folder, path, shown, None, [Diagnostic(shown, 1, 1, "SCH001", "", f"cannot read file: {error}")], named
-        )
+        problem = Diagnostic(shown, 1, 1, "SCH001", "", f"cannot read file: {error}")
+        return FileResult(folder, path, shown, None, [problem], named), None
     for positions in (False, True):
         scratch = Dataset(root=_SCRATCH)
         doc = _read_document(scratch, path, shown, positions=positions, raw=raw)
         if doc is None:
-            return FileResult(folder, path, shown, None, scratch.diagnostics, named)
+            return FileResult(folder, path, shown, None, scratch.diagnostics, named), None
         _check_record(scratch, folder, stem, doc, shown)
         if not scratch.diagnostics or positions:
             record = scratch.records[folder].get(stem)
-            return FileResult(folder, path, shown, record, _capped(scratch.diagnostics, shown), named)
+            result = FileResult(folder, path, shown, record, _capped(scratch.diagnostics, shown), named)
+            return result, doc.data if record is not None else None
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check_task(task: Task) -> FileResult:
-    return check_file(*task)
+Packed = tuple[str, str, str, Any, list[Diagnostic], bool]
+
+
+def _check_task(task: Task) -> tuple[FileResult, Any]:
+    return _check_file(*task)
+
+
+def _pack(checked: tuple[FileResult, Any]) -> Packed:
+    """A worker's result in plain data. A valid record travels as the dicts and lists it was parsed
+    into, and is validated again on arrival: pickling pydantic models costs twice as much as pickling
+    their data and validating it anew (0.26 s against 0.14 s for 5,000 records), and validation is
+    deterministic, so the record that arrives is the record that was checked."""
+    res, data = checked
+    return res.folder, res.path, res.shown, data, res.diagnostics, res.named
+
+
+def _unpack(packed: Packed) -> tuple[FileResult, Any]:
+    folder, path, shown, data, diagnostics, named = packed
+    record = BY_FOLDER[folder].model_validate(data) if data is not None else None
+    return FileResult(folder, path, shown, record, diagnostics, named), None
 
 
 PARALLEL_MIN_FILES = 256
 """Below this many files, starting worker processes costs more than it saves."""
 
 
-def _results(tasks: list[Task], jobs: int) -> Iterator[FileResult]:
+def _results(
+    tasks: list[Task],
+    jobs: int,
+    meanwhile: typing.Callable[[], object] | None,
+    progress: typing.Callable[[int, int], None] | None,
+) -> tuple[typing.Iterable[FileResult], bool]:
+    """The results, and whether progress was already reported while computing them."""
     if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
-        yield from (check_file(*t) for t in tasks)
-        return
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("fork")  # workers inherit the imported modules: no start-up cost
-    with ctx.Pool(jobs) as pool:
-        yield from pool.imap(_check_task, tasks, chunksize=max(16, len(tasks) // (jobs * 16)))
+        return (check_file(*t) for t in tasks), False
+    checked = run_forked(_check_task, tasks, jobs, meanwhile=meanwhile, progress=progress, pack=_pack, unpack=_unpack)
+    return (res for res, _ in checked), True
 
 
 def load(
@@ -478,12 +506,14 @@ def load(
     *,
     jobs: int = 1,
     walked: Scan | None = None,
+    meanwhile: typing.Callable[[], object] | None = None,
 ) -> Dataset:
     """Read every record under `root`; problems are collected in `Dataset.diagnostics`, never raised.
 
     `walked` is a scan of `root` already made (for the build key): its bytes are checked rather than
-    read again. `jobs` > 1 checks files in that many worker processes (results are merged in file
-    order, so the outcome is the same as with one).
+    read again. `jobs` > 1 checks files in that many processes, this one included (results are merged
+    in file order, so the outcome is the same as with one); `meanwhile` then runs here while the
+    workers start on the files.
     """
     ds = Dataset(root=Path(root))
     if walked is None or walked.root != ds.root:
@@ -494,7 +524,8 @@ def load(
     _read_info(ds, walked)
     tasks = list(_record_files(ds, walked))
     total = len(tasks)
-    for i, res in enumerate(_results(tasks, jobs)):
+    results, reported = _results(tasks, jobs, meanwhile, progress)
+    for i, res in enumerate(results):
         stem = res.stem
         key = (res.folder, stem)
         ds.files.append(res.path)
@@ -508,6 +539,6 @@ def load(
         if res.record is not None:
             ds.records[res.folder][stem] = res.record
         ds.diagnostics.extend(res.diagnostics)
-        if progress is not None and (i % 100 == 99 or i + 1 == total):
+        if progress is not None and not reported and (i % 100 == 99 or i + 1 == total):
             progress(i + 1, total)
     return ds

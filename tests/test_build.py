@@ -15,6 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import invoke, tree_digest
 from ptedb.loaders import compile as compile_mod
+from ptedb.loaders import duckdb_views
+from ptedb.loaders import tables as tables_mod
 from ptedb.schema.columns import TABLES
 
 import ptedb
@@ -136,10 +138,12 @@ def test_datapackage_describes_csv(built: Path) -> None:
     assert fields["evaluation_id"]["constraints"]["required"] is True
 
 
-def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bug that produces an inconsistent ceg row is caught by pandera before anything is written."""
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    """A bug that produces an inconsistent ceg row is caught by pandera before anything is written
+    (with --jobs the check runs in a child while the build writes a folder it then throws away)."""
     before = tree_digest(built / "dist")
-    original = compile_mod.build_tables
+    original = tables_mod.build_tables
 
     def broken(ds, **kw):  # type: ignore[no-untyped-def]
         tables = original(ds, **kw)
@@ -150,18 +154,22 @@ def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.Monkey
         tables["ceg"] = tables["ceg"].from_pylist(ceg, schema=tables["ceg"].schema)
         return tables
 
-    monkeypatch.setattr(compile_mod, "build_tables", broken)
-    result = invoke(["build", "--force"], built)
+    monkeypatch.setattr(tables_mod, "build_tables", broken)
+    result = invoke(["build", "--force", "--jobs", jobs], built)
     assert result.exit_code == 1
     assert "DS001" in result.stderr and "ceg_low <= ceg <= ceg_high" in result.stderr
     assert tree_digest(built / "dist") == before
+    assert not list(built.glob(".dist.tmp-*"))  # the folder written meanwhile is gone
 
 
-def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ds_layer_catches_a_row_the_table_builder_lost(
+    built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
     """Foreign keys across compiled tables: a model row lost by a bug leaves evaluations pointing at
     nothing, and the build stops before writing."""
     before = tree_digest(built / "dist")
-    original = compile_mod.build_tables
+    original = tables_mod.build_tables
 
     def broken(ds, **kw):  # type: ignore[no-untyped-def]
         tables = original(ds, **kw)
@@ -169,8 +177,8 @@ def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch:
         tables["models"] = models.filter(pc.not_equal(models.column("id"), "toy-1b"))
         return tables
 
-    monkeypatch.setattr(compile_mod, "build_tables", broken)
-    result = invoke(["build", "--force"], built)
+    monkeypatch.setattr(tables_mod, "build_tables", broken)
+    result = invoke(["build", "--force", "--jobs", jobs], built)
     assert result.exit_code == 1
     assert "DS001 evaluations.model_id: 'toy-1b' has no row in models.id" in result.stderr
     assert "DS001 baseline_points.model_id: 'toy-1b' has no row in models.id" in result.stderr
@@ -183,7 +191,7 @@ def test_failure_while_writing_keeps_previous_dist(built: Path, monkeypatch: pyt
     def explode(*a, **k):  # type: ignore[no-untyped-def]
         raise OSError(28, "No space left on device", "dist/ptedb.duckdb")
 
-    monkeypatch.setattr(compile_mod.duckdb_views, "write_database", explode)
+    monkeypatch.setattr(duckdb_views, "write_database", explode)
     result = invoke(["build", "--force"], built)
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr and "left as it was" in result.stderr

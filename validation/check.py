@@ -19,10 +19,16 @@ Progress = Callable[[str, int, int], None]
 
 
 def validate(
-    records: Path | str, progress: Progress | None = None, *, jobs: int = 1, walked: Scan | None = None
+    records: Path | str,
+    progress: Progress | None = None,
+    *,
+    jobs: int = 1,
+    walked: Scan | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Dataset:
+    """Load and check; `meanwhile` runs in this process while worker processes parse (jobs > 1)."""
     cb = (lambda i, n: progress("validate", i, n)) if progress else None
     with gc_paused():
-        ds = load(records, progress=cb, jobs=jobs, walked=walked)
+        ds = load(records, progress=cb, jobs=jobs, walked=walked, meanwhile=meanwhile)
         rules.run(ds)
     return ds

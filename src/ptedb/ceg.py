@@ -351,6 +351,9 @@ class _Curve:
     raw_x: list[float]
     raw_s: list[float]
     line: LinearFit | None  # least squares over all raw points
+    compute_range: tuple[float, float] = (0.0, 0.0)
+    rises: bool = False
+    """The least-squares slope is positive and the rise over the range is more than rounding."""
     fits: dict[tuple[float, float], LogisticFit] = field(default_factory=dict, compare=False)
     """Logistic fits by (chance, ceiling), made on first use."""
 
@@ -370,7 +373,20 @@ def _curve(pts: list[tuple[float, float]], sign: float) -> _Curve:
     raw_x = [math.log10(c) for c, _ in pts]
     raw_s = [sign * s for _, s in pts]
     line = _linear(raw_x, raw_s) if len(xs) >= 2 else None
-    return _Curve(xs=xs, ss=ss, raw_x=raw_x, raw_s=raw_s, line=line)
+    rises = False
+    if line is not None:
+        rise = line.slope * (xs[-1] - xs[0])
+        scale = max(abs(s) for s in raw_s)
+        rises = line.slope > 0 and rise > 1e-12 * scale
+    return _Curve(
+        xs=xs,
+        ss=ss,
+        raw_x=raw_x,
+        raw_s=raw_s,
+        line=line,
+        compute_range=(10.0 ** xs[0], 10.0 ** xs[-1]),
+        rises=rises,
+    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -517,8 +533,7 @@ def estimate(
 
     target = sign * s_raw
     x_b = math.log10(c_b)
-    compute_range = (10.0 ** curve.xs[0], 10.0 ** curve.xs[-1])
-    common: dict[str, Any] = {"method": method, "n_points": len(pts), "compute_range": compute_range}
+    common: dict[str, Any] = {"method": method, "n_points": len(pts), "compute_range": curve.compute_range}
 
     def nothing(reason: str, *, slope: float | None = None, lower_bound: float | None = None) -> CEGEstimate:
         return CEGEstimate(
@@ -541,9 +556,7 @@ def estimate(
             "scaling curve to read the enhanced score off"
         )
     slope = curve.line.slope
-    rise = slope * (curve.xs[-1] - curve.xs[0])
-    scale = max(abs(s) for s in curve.raw_s)
-    if slope <= 0 or rise <= 1e-12 * scale:
+    if not curve.rises:
         return nothing(
             "the family's score does not improve with training compute (least-squares slope "
             f"{sign * slope:.3g} per order of magnitude), so no amount of extra training compute is "

@@ -1,0 +1,262 @@
+"""Spread independent tasks over forked processes, the calling process included.
+
+Why not `multiprocessing.Pool`: a pool leaves the parent idle while it waits, and ships every task to
+the workers through a pipe. Here the workers are forked with the tasks already in memory, the parent
+works alongside them, and chunks of tasks are handed out from a shared counter: a process that starts
+late (the parent, which first runs `meanwhile` — importing the writers, say) or meets slower tasks
+simply takes fewer chunks. Only results travel. A worker streams each finished chunk back; a thread
+here drains the pipe so the worker never waits, and between its own chunks this process unpacks
+what has arrived, so receiving is shared out like the rest of the work instead of coming after it.
+Results are merged by chunk, so the outcome is exactly what one process would give.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import pickle
+import signal
+import struct
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_LENGTH = struct.Struct("<Q")
+
+
+class WorkerError(RuntimeError):
+    """A worker process failed; the message carries its traceback."""
+
+
+def _read_all(fd: int) -> bytes:
+    parts = []
+    while chunk := os.read(fd, 1 << 20):
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _describe(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _fork(child: Callable[[int], int], close: Sequence[int]) -> tuple[int, int]:
+    """Fork; the child runs `child(write_fd)` and exits with its return value. (pid, read_fd) here."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; what it sends back is what the tests check
+        status = 1
+        try:
+            os.close(read_end)
+            for fd in close:  # pipes of siblings forked earlier: keep only our own
+                os.close(fd)
+            status = child(write_end)
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    return pid, read_end
+
+
+def _reap(pid: int, fd: int) -> None:
+    """Kill and collect a child that has not been collected; harmless when it is already gone."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        os.close(fd)
+    with contextlib.suppress(OSError):
+        os.waitpid(pid, 0)
+
+
+class Forked(Generic[R]):
+    """A function running in a forked child; `result()` waits for its return value (or its error)."""
+
+    def __init__(self, fn: Callable[[], R]) -> None:
+        def child(fd: int) -> int:
+            try:
+                payload, status = pickle.dumps(("ok", fn()), protocol=pickle.HIGHEST_PROTOCOL), 0
+            except BaseException:
+                payload, status = pickle.dumps(("error", traceback.format_exc())), 1
+            try:
+                _write_all(fd, payload)
+            except OSError:  # the parent is gone: nobody to tell
+                return 1
+            return status
+
+        self.pid, self.fd = _fork(child, ())
+        self._done = False
+
+    def result(self) -> R:
+        data = _read_all(self.fd)
+        os.close(self.fd)
+        _, status = os.waitpid(self.pid, 0)
+        self._done = True
+        try:
+            kind, value = pickle.loads(data)
+        except Exception:
+            raise WorkerError(f"worker {self.pid} ended without a result ({_describe(status)})") from None
+        if kind != "ok":
+            raise WorkerError(f"worker {self.pid} failed:\n{value}")
+        return value  # type: ignore[no-any-return]
+
+    def cancel(self) -> None:
+        """Stop the child if it has not been collected; safe to call at any time, and more than once."""
+        if not self._done:
+            self._done = True
+            _reap(self.pid, self.fd)
+
+
+class _Stream:
+    """One worker's pipe, drained by a thread into memory; frames are taken off by the main thread."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid, self.fd = pid, fd
+        self.buffer = bytearray()
+        self.lock = threading.Lock()
+        self.pos = 0
+        self.ended = False
+        self.status: int | None = None
+        self.thread = threading.Thread(target=self._drain, daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        try:
+            while data := os.read(self.fd, 1 << 20):  # releases the GIL while it waits
+                with self.lock:
+                    self.buffer += data
+        except OSError:
+            pass
+
+    def frames(self) -> list[Any]:
+        """Every complete frame that has arrived and was not taken yet."""
+        out = []
+        with self.lock:
+            view = self.buffer
+            while len(view) - self.pos >= _LENGTH.size:
+                (n,) = _LENGTH.unpack_from(view, self.pos)
+                start = self.pos + _LENGTH.size
+                if len(view) - start < n:
+                    break
+                out.append(pickle.loads(view[start : start + n]))
+                self.pos = start + n
+            if self.pos > 1 << 22:  # drop what was consumed, now and then
+                del self.buffer[: self.pos]
+                self.pos = 0
+        return out
+
+    def abort(self) -> None:
+        """Kill the worker and collect it. The drain thread is joined before the pipe is closed, so it
+        can never read from a descriptor number that has since been reused."""
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.thread.join()
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+        self.ended = True
+
+    def finish(self) -> list[Any]:
+        """Wait for the worker to end; the frames not taken yet."""
+        self.thread.join()
+        os.close(self.fd)
+        _, self.status = os.waitpid(self.pid, 0)
+        self.ended = True
+        return self.frames()
+
+
+def run_forked(
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    jobs: int,
+    *,
+    chunk: int = 64,
+    meanwhile: Callable[[], object] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    pack: Callable[[R], Any] | None = None,
+    unpack: Callable[[Any], R] | None = None,
+) -> list[R]:
+    """[fn(item) for item in items], computed by `jobs` processes (this one and jobs − 1 forks).
+
+    `meanwhile` runs in this process once the workers are started, before it takes its share.
+    `progress(done, total)` is called from this process as chunks are handed out. A worker's results
+    travel as `pack(result)` and arrive as `unpack(packed)`: a way to send cheaper data than the
+    results themselves (this process's own results are used as they are).
+    """
+    n = len(items)
+    chunks = -(-n // chunk)
+    counter = multiprocessing.get_context("fork").Value("q", 0)
+
+    def next_chunk() -> int | None:
+        with counter.get_lock():
+            i = counter.value
+            if i >= chunks:
+                return None
+            counter.value = i + 1
+        return i
+
+    def compute(i: int) -> list[R]:
+        return [fn(item) for item in items[i * chunk : (i + 1) * chunk]]
+
+    def worker(fd: int) -> int:
+        try:
+            while (i := next_chunk()) is not None:
+                done = compute(i)
+                blob = pickle.dumps(("chunk", i, done if pack is None else [pack(r) for r in done]), protocol=5)
+                _write_all(fd, _LENGTH.pack(len(blob)) + blob)
+            blob = pickle.dumps(("end", None, None))
+            status = 0
+        except BaseException:
+            blob = pickle.dumps(("error", None, traceback.format_exc()))
+            status = 1
+        try:
+            _write_all(fd, _LENGTH.pack(len(blob)) + blob)
+        except OSError:  # the parent is gone: nobody to tell
+            return 1
+        return status
+
+    results: dict[int, list[R]] = {}
+    streams: list[_Stream] = []
+
+    def receive(frames: list[Any], stream: _Stream) -> None:
+        for kind, i, value in frames:
+            if kind == "error":
+                raise WorkerError(f"worker {stream.pid} failed:\n{value}")
+            if kind == "chunk":
+                results[i] = value if unpack is None else [unpack(p) for p in value]
+
+    try:
+        for _ in range(max(jobs - 1, 0)):
+            pid, fd = _fork(worker, [s.fd for s in streams])
+            streams.append(_Stream(pid, fd))
+        if meanwhile is not None:
+            meanwhile()
+        while (i := next_chunk()) is not None:
+            results[i] = compute(i)
+            if progress is not None:
+                progress(min(counter.value * chunk, n), n)
+            for stream in streams:
+                receive(stream.frames(), stream)
+        for stream in streams:
+            receive(stream.finish(), stream)
+        missing = [i for i in range(chunks) if i not in results]
+        if missing:
+            stopped = next((s for s in streams if s.status != 0), streams[0] if streams else None)
+            why = _describe(stopped.status) if stopped and stopped.status is not None else "no result"
+            raise WorkerError(f"a worker ended before finishing its share ({why}); {len(missing)} chunks missing")
+    finally:
+        for stream in streams:  # after an error or an interrupt above: leave no worker behind
+            if not stream.ended:
+                stream.abort()
+    return [r for i in range(chunks) for r in results[i]]
