@@ -163,9 +163,7 @@ def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.Monkey
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ds_layer_catches_a_row_the_table_builder_lost(
-    built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
-) -> None:
+def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     """Foreign keys across compiled tables: a model row lost by a bug leaves evaluations pointing at
     nothing, and the build stops before writing."""
     before = tree_digest(built / "dist")
@@ -335,7 +333,9 @@ def test_build_checks_the_bytes_it_hashed(project: Path) -> None:
     assert "Toy 1b" in names and "Saved mid-build" not in names
     rebuilt = invoke(["build"], project)
     assert rebuilt.exit_code == 0 and "built" in rebuilt.stderr
-    assert "Saved mid-build" in pq.read_table(project / "dist" / "parquet" / "models.parquet").column("name").to_pylist()
+    assert (
+        "Saved mid-build" in pq.read_table(project / "dist" / "parquet" / "models.parquet").column("name").to_pylist()
+    )
 
 
 def test_files_past_the_memory_budget_are_read_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

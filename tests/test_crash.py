@@ -41,17 +41,19 @@ SEED = int(os.environ.get("PTEDB_CRASH_SEED", "20261122"))
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _build_cmd(records: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "ptedb", "build", "--records", str(records), "--out", str(out)]
+def _build_cmd(records: Path, out: Path, jobs: str = "1") -> list[str]:
+    return [sys.executable, "-m", "ptedb", "build", "--records", str(records), "--out", str(out), "--jobs", jobs]
 
 
-def build(records: Path, out: Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_build_cmd(records, out), cwd=cwd, capture_output=True, text=True, timeout=timeout)
+def build(
+    records: Path, out: Path, cwd: Path, timeout: float = 120, jobs: str = "1"
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_build_cmd(records, out, jobs), cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-def start_build(records: Path, out: Path, cwd: Path) -> subprocess.Popen[bytes]:
+def start_build(records: Path, out: Path, cwd: Path, jobs: str = "1") -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        _build_cmd(records, out),
+        _build_cmd(records, out, jobs),
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -59,10 +61,20 @@ def start_build(records: Path, out: Path, cwd: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def kill(proc: subprocess.Popen[bytes]) -> None:
+def kill(proc: subprocess.Popen[bytes], *, parent_only: bool = False) -> None:
+    """SIGKILL the build's whole process group, or only the build itself (as the OOM killer would),
+    leaving its worker processes orphaned."""
+    with contextlib.suppress(ProcessLookupError):
+        if parent_only:
+            os.kill(proc.pid, signal.SIGKILL)
+        else:
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=30)
+
+
+def kill_orphans(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=30)
 
 
 def temp_dirs(out: Path) -> list[Path]:
@@ -120,12 +132,14 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- SIGKILL at random moments --------------------------------------------------------------------
 
 
-def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_path: Path, jobs: str) -> None:
+    """With --jobs 2 only the build itself is killed: its workers, orphaned, must not matter."""
     records = tmp_path / "records"
     shutil.copytree(generated, records)
     out = tmp_path / "dist"
     start = time.perf_counter()
-    first = build(records, out, tmp_path)
+    first = build(records, out, tmp_path, jobs=jobs)
     full_build_s = time.perf_counter() - start
     assert first.returncode == 0, first.stderr
     n_before = assert_complete(out)
@@ -135,7 +149,7 @@ def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_pa
     rng = random.Random(SEED)
     outcomes = []
     for i in range(KILLS):
-        proc = start_build(records, out, tmp_path)
+        proc = start_build(records, out, tmp_path, jobs)
         t0 = time.perf_counter()
         if i % 2 == 0:
             # anywhere in the run: start-up, validation, writing, swap
@@ -148,10 +162,11 @@ def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_pa
             time.sleep(rng.uniform(0, 0.4))
             when = f"{time.perf_counter() - t0:.2f} s in, temporary directory present"
         finished = proc.poll() is not None
-        kill(proc)
+        kill(proc, parent_only=jobs != "1")
         if not out.exists():
             pytest.fail(f"kill {i} ({when}): dist/ is gone")
         n_now = assert_complete(out)
+        kill_orphans(proc)
         if n_now == n_before:
             assert tree_digest(out) == previous, f"kill {i} ({when}): dist/ changed but is not the new build"
             outcomes.append("previous")
@@ -162,7 +177,7 @@ def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_pa
             _add_source(records, f"zz-added-{i + 2}")  # so that the next killed build would differ again
 
     # the next build cleans up whatever the killed ones left, and succeeds
-    last = build(records, out, tmp_path)
+    last = build(records, out, tmp_path, jobs=jobs)
     assert last.returncode == 0, last.stderr
     assert "Traceback" not in last.stderr
     assert assert_complete(out) == n_before + 1

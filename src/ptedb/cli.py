@@ -46,7 +46,8 @@ class QueryFormat(StrEnum):
 RecordsOpt = Annotated[Path, typer.Option("--records", help="Folder of YAML records.", show_default=True)]
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder of the build output.", show_default=True)]
 JobsOpt = Annotated[
-    int, typer.Option("--jobs", "-j", min=1, max=64, help="Worker processes for reading records (1 = none).")
+    int,
+    typer.Option("--jobs", "-j", min=1, max=64, help="Processes to use, this one included (1: no worker processes)."),
 ]
 
 
