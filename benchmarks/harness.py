@@ -1,6 +1,6 @@
 """Time ptedb against the libyaml floor and against check-jsonschema, at several dataset sizes.
 
-    python -m benchmarks.harness --sizes 100 1000 10000 --repeat 3 [--jobs 2] [--pin-one-core]
+    python -m benchmarks.harness --sizes 100 1000 10000 --repeat 3 [--jobs 2] [--no-pin-one-core]
 
 For each size N, a synthetic records directory is generated (`benchmarks.generate`, untimed), then every
 step below runs as its own process, `--repeat` times, the repeats interleaved so that drift in the
@@ -211,6 +211,38 @@ def _fmt_s(x: float) -> str:
     return f"{x:.3f}" if x < 10 else f"{x:.2f}" if x < 100 else f"{x:.1f}"
 
 
+def targets(results: dict[int, list[Step]], help_step: Step) -> list[str]:
+    """The issue's targets, checked against the medians at the largest N measured."""
+    n = max(results)
+    by = {s.name: s for s in results[n]}
+    floor = by["libyaml floor"].median
+    rows: list[tuple[str, str, bool]] = []
+
+    def ratio(name: str, limit: float, strict: bool, what: str) -> None:
+        if name in by and not by[name].failed:
+            r = by[name].median / floor
+            rows.append((what, f"{r:.2f}× the floor", r < limit if strict else r <= limit))
+
+    ratio("ptedb build (full)", 1.5, False, "full build within 1.5× the floor, one core")
+    jobs_full = [name for name in by if name.startswith("ptedb build --jobs") and name.endswith("(full)")]
+    for name in jobs_full:
+        ratio(name, 1.0, True, f"{name.removeprefix('ptedb ').removesuffix(' (full)')}: full build below the floor")
+    for full in ["ptedb build (full)", *jobs_full]:
+        same = full.replace("(full)", "(no change)")
+        if full in by and same in by:
+            share = by[same].median / by[full].median
+            rows.append((f"{same.removeprefix('ptedb ')} within 10% of a full build", f"{share:.1%}", share <= 0.10))
+    if "check-jsonschema" in by and "ptedb validate" in by:
+        speedup = by["check-jsonschema"].median / by["ptedb validate"].median
+        rows.append(("validate at least 10× faster than check-jsonschema", f"{speedup:.1f}×", speedup >= 10))
+    peak = max(s.peak_mb for s in results[n])
+    rows.append(("peak memory under 1 GiB", f"{peak:.0f} MiB", peak < 1024))
+    rows.append(("ptedb --help under 0.3 s", f"{help_step.median:.3f} s", help_step.median < 0.3))
+    out = [f"## Targets at N = {n:,}", "", "| target | measured | met |", "| --- | ---: | :---: |"]
+    out += [f"| {what} | {value} | {'yes' if ok else '**no**'} |" for what, value, ok in rows]
+    return out
+
+
 def render(results: dict[int, list[Step]], help_step: Step, meta: dict[str, str]) -> str:
     lines = ["# ptedb benchmark results", ""]
     lines += [f"- {k}: {v}" for k, v in meta.items()]
@@ -263,6 +295,8 @@ def render(results: dict[int, list[Step]], help_step: Step, meta: dict[str, str]
         f"{help_step.peak_mb:.0f} | {len(help_step.samples)} |"
     )
 
+    lines += ["", *targets(results, help_step)]
+
     failures = [(n, s) for n, steps in results.items() for s in steps if s.failed]
     if failures:
         lines += ["", "## Failures", ""]
@@ -308,7 +342,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, nargs="*", default=[2], help="--jobs values to time, when supported")
-    parser.add_argument("--pin-one-core", action="store_true", help="run single-process steps on one CPU")
+    parser.add_argument(
+        "--pin-one-core",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the floor and the single-process steps on one CPU, as the one-core targets mean "
+        "(default; --no-pin-one-core lets them use every CPU)",
+    )
     parser.add_argument("--workdir", type=Path, help="keep generated records and outputs here (reused)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-jsonschema", action="store_true", help="skip check-jsonschema")
