@@ -31,10 +31,11 @@ from ptedb import __version__
 from .cache import BuildError, Key, check_replaceable, key_for, up_to_date
 from .gc_pause import gc_paused
 from .records import Dataset, load
-from .workers import Forked
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from .duckdb_views import DatabaseWriter
 
 Progress = Callable[[str, int, int], None]
 
@@ -139,11 +140,10 @@ def build(
 
 
 def import_writers() -> None:
-    """Import what compiling and writing need (pyarrow, pandas, DuckDB: about 0.35 s). With `--jobs`,
-    this runs while the workers parse, instead of before; pandera is then imported only by the child
-    that runs the DS check."""
+    """Import what compiling, checking and writing need (pyarrow, pandas, pandera, DuckDB: about 0.5 s).
+    With `--jobs`, this runs while the workers parse, instead of before."""
     import duckdb  # noqa: F401
-    import pandas  # noqa: F401  # pyarrow imports it on its first conversion of Python values anyway
+    from ptedb.validation import frames  # noqa: F401
 
     from . import tables, writers  # noqa: F401
 
@@ -161,6 +161,8 @@ class _Invalid(Exception):
 def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: Key) -> BuildResult:
     from ptedb.validation import rules
 
+    from . import tables as tables_mod
+
     clock = [time.perf_counter()]
 
     def lap(result: BuildResult, step: str) -> None:
@@ -174,66 +176,102 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
         lap(result, "validate")
         if ds.diagnostics:
             return result
-        from . import tables as tables_mod
-
-        tables = tables_mod.build_tables(ds)
-    else:
-        # With workers, what waits on what is arranged to overlap: this process imports the writers
-        # while the workers start parsing, and runs the record rules while they start on the CEG
-        # estimates (which read the records and nothing the rules decide); problems stop the workers.
-        cb = (lambda i, n: progress("validate", i, n)) if progress else None
-        ds = load(records, cb, jobs=jobs, walked=key.scan, meanwhile=import_writers)
-        result = BuildResult(ds)
-        lap(result, "load")
-        if ds.diagnostics:
-            rules.run(ds)
-            result.diagnostics = list(ds.diagnostics)
-            return result
-
-        from . import tables as tables_mod
-
-        def check_rules() -> None:
-            rules.run(ds)
-            if ds.diagnostics:
-                raise _Invalid
-
-        try:
-            tables = tables_mod.build_tables(ds, jobs=jobs, first=check_rules)
-        except _Invalid:
-            result.diagnostics = list(ds.diagnostics)
-            return result
-    result.tables = tables
-    lap(result, "tables" if jobs <= 1 else "rules and tables")
-    # The DS layer decides whether anything is written. With one process it runs first; with --jobs a
-    # forked child runs it while this process writes the temporary folder, which is thrown away if the
-    # check fails, so the outcome is the same, and the check costs no time.
-    if jobs <= 1:
-        result.diagnostics = _check_tables(tables, ds.paths)
+        result.tables = tables_mod.build_tables(ds)
+        lap(result, "tables")
+        result.diagnostics = _check_tables(result.tables, ds.paths)
         lap(result, "check")
         if result.diagnostics:
             return result
-        return _write(out, ds, tables, key, progress, result, None)
-    check = Forked(lambda: _check_tables(tables, ds.paths))
+        with _output(out) as tmp:
+            _write(tmp, out, ds, key, progress, result, None)
+        lap(result, "write")
+        return result
+
+    # With workers, what waits on what is arranged to overlap. This process imports the writers while
+    # the workers start parsing. It then takes the output lock and starts the DuckDB writer, and runs
+    # the record rules and builds the record tables while the workers start on the CEG estimates
+    # (which read the records and nothing the rules decide); each table goes to DuckDB as soon as it is
+    # built. Problems found by the rules or the DS check stop the workers and discard the folder.
+    cb = (lambda i, n: progress("validate", i, n)) if progress else None
+    ds = load(records, cb, jobs=jobs, walked=key.scan, meanwhile=import_writers)
+    result = BuildResult(ds)
+    lap(result, "load")
+    if ds.diagnostics:
+        rules.run(ds)
+        result.diagnostics = list(ds.diagnostics)
+        return result
+
+    from .duckdb_views import DatabaseWriter
+
+    def check_rules() -> None:
+        rules.run(ds)
+        if ds.diagnostics:
+            raise _Invalid
+
+    with _output(out) as tmp:
+        database = DatabaseWriter(tmp / "ptedb.duckdb")
+        try:
+            result.tables = tables_mod.build_tables(ds, jobs=jobs, first=check_rules, built=database.add)
+            lap(result, "rules and tables")
+            result.diagnostics = _check_tables(result.tables, ds.paths)
+            lap(result, "check")
+            if result.diagnostics:
+                database.abort()
+                return result  # the folder is discarded by _output
+            _write(tmp, out, ds, key, progress, result, database)
+        except _Invalid:
+            database.abort()
+            result.diagnostics = list(ds.diagnostics)
+            return result
+        except BaseException:
+            database.abort()
+            raise
+    lap(result, "write")
+    return result
+
+
+@contextlib.contextmanager
+def _output(out: Path) -> Iterator[Path]:
+    """Hold the output lock and a fresh temporary folder beside `out`. The body fills the folder and
+    swaps it in; whatever is left of it afterwards — after an error, or a build that found problems —
+    is removed, and errors of the disk become BuildError."""
+    import duckdb
+
     try:
-        return _write(out, ds, tables, key, progress, result, check)
-    finally:
-        check.cancel()
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError(f"cannot create {out.parent}: {exc.strerror}") from None
+    with build_lock(out):
+        check_replaceable(out)
+        cleanup_stale(out)
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        except OSError as exc:
+            raise BuildError(f"cannot write to {out.parent}: {exc.strerror}") from None
+        try:
+            yield tmp
+        except OSError as exc:
+            where = exc.filename or out
+            raise BuildError(f"cannot write {where}: {exc.strerror or exc}") from None
+        except duckdb.Error as exc:  # DuckDB reports a full disk or an I/O failure as its own error
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise BuildError(f"cannot write the DuckDB database: {first}") from None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)  # gone already when the build was swapped in
 
 
 def _write(
+    tmp: Path,
     out: Path,
     ds: Dataset,
-    tables: dict[str, pa.Table],
     key: Key,
     progress: Progress | None,
     result: BuildResult,
-    check: Forked[list[Diagnostic]] | None,
-) -> BuildResult:
-    import duckdb
-
+    database: DatabaseWriter | None,
+) -> None:
+    """Write every file into `tmp` and swap it with `out`."""
     from . import writers
 
-    start = time.perf_counter()
     info = ds.info
     assert info is not None  # a dataset without dataset.yaml fails validation above
     meta = {
@@ -247,39 +285,11 @@ def _write(
         "title": info.title,
         "license": info.license,
     }
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise BuildError(f"cannot create {out.parent}: {exc.strerror}") from None
-    with build_lock(out):
-        check_replaceable(out)
-        cleanup_stale(out)
-        try:
-            tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        except OSError as exc:
-            raise BuildError(f"cannot write to {out.parent}: {exc.strerror}") from None
-        try:
-            writers.write_all(tmp, tables, meta, progress, writers.changes(out, tables, meta))
-            if check is not None and (problems := check.result()):
-                shutil.rmtree(tmp, ignore_errors=True)
-                result.diagnostics = problems
-                return result
-            site = out / "site"
-            if site.is_dir():  # the site is rebuilt by `ptedb site`; keep the last one meanwhile
-                shutil.copytree(site, tmp / "site")
-            _replace_dir(tmp, out)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            where = exc.filename or out
-            raise BuildError(f"cannot write {where}: {exc.strerror or exc}") from None
-        except duckdb.Error as exc:  # DuckDB reports a full disk or an I/O failure as its own error
-            shutil.rmtree(tmp, ignore_errors=True)
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BuildError(f"cannot write the DuckDB database: {first}") from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+    tables = result.tables
+    writers.write_all(tmp, tables, meta, progress, writers.changes(out, tables, meta), database)
+    site = out / "site"
+    if site.is_dir():  # the site is rebuilt by `ptedb site`; keep the last one meanwhile
+        shutil.copytree(site, tmp / "site")
+    _replace_dir(tmp, out)
     result.meta = meta
     result.out = out
-    result.timings["write"] = time.perf_counter() - start
-    return result

@@ -7,7 +7,10 @@ DuckDB file (attached read-only from a URL, say) can ask the same questions; a t
 
 from __future__ import annotations
 
+import queue
+import threading
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 from ptedb.schema.columns import TABLES
@@ -141,42 +144,110 @@ MACROS: dict[str, tuple[str, str]] = {
 }
 
 
-def write_database(path: Path, tables: dict[str, pa.Table], meta: dict[str, str]) -> None:
+def _insert(con: Any, name: str, table: pa.Table) -> None:
+    spec = TABLES[name]
+    # The primary key is added after the rows: DuckDB then builds its index in one pass, where
+    # inserting into an indexed table costs 3-5x as much (0.15 s for the ceg table at N=10,000).
+    create, _ = ddl(name).rsplit(",\n  PRIMARY KEY", 1)
+    con.execute(create + "\n)")
+    con.register("_incoming", table)
+    cols = ", ".join(quote_ident(c.name) for c in spec.columns)
+    con.execute(f"INSERT INTO {quote_ident(name)} ({cols}) SELECT {cols} FROM _incoming")
+    con.unregister("_incoming")
+    pk = ", ".join(quote_ident(k) for k in spec.primary_key)
+    con.execute(f"ALTER TABLE {quote_ident(name)} ADD PRIMARY KEY ({pk})")
+    con.execute(f"COMMENT ON TABLE {quote_ident(name)} IS {quote_literal(spec.description)}")
+    for c in spec.columns:
+        con.execute(f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(c.name)} IS {quote_literal(c.description)}")
+
+
+def _finish(con: Any, meta: dict[str, str]) -> None:
+    con.execute("CREATE TABLE _meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+    con.executemany("INSERT INTO _meta VALUES (?, ?)", sorted(meta.items()))
+    con.execute(
+        "COMMENT ON TABLE _meta IS 'Build facts: dataset_version, schema_version, built_from (git revision), "
+        "records_sha256, built_at, ptedb_version.'"
+    )
+    for name, (comment, body) in MACROS.items():
+        con.execute(f"CREATE MACRO {name}{body}")
+        con.execute(f"COMMENT ON MACRO {name} IS {quote_literal(comment)}")
+    for name, (comment, body) in VIEWS.items():
+        con.execute(f"CREATE VIEW {name} AS {body}")
+        con.execute(f"COMMENT ON VIEW {name} IS {quote_literal(comment)}")
+    con.execute("CHECKPOINT")
+
+
+def _connect(path: Path) -> Any:
     import duckdb
 
-    # One thread: the writer already runs beside the Parquet and CSV writers (and, with --jobs, the DS
-    # check); more DuckDB threads only contend with them for the same cores.
-    con = duckdb.connect(str(path), config={"threads": 1})
+    # One thread: the writer already runs beside the Parquet and CSV writers (or, with --jobs, beside
+    # the CEG estimates); more DuckDB threads only contend with them for the same cores.
+    return duckdb.connect(str(path), config={"threads": 1})
+
+
+def write_database(path: Path, tables: dict[str, pa.Table], meta: dict[str, str]) -> None:
+    con = _connect(path)
     try:
         for name, table in tables.items():
-            spec = TABLES[name]
-            # The primary key is added after the rows: DuckDB then builds its index in one pass, where
-            # inserting into an indexed table costs 3-5x as much (0.15 s for the ceg table at N=10,000).
-            create, _ = ddl(name).rsplit(",\n  PRIMARY KEY", 1)
-            con.execute(create + "\n)")
-            con.register("_incoming", table)
-            cols = ", ".join(quote_ident(c.name) for c in spec.columns)
-            con.execute(f"INSERT INTO {quote_ident(name)} ({cols}) SELECT {cols} FROM _incoming")
-            con.unregister("_incoming")
-            pk = ", ".join(quote_ident(k) for k in spec.primary_key)
-            con.execute(f"ALTER TABLE {quote_ident(name)} ADD PRIMARY KEY ({pk})")
-            con.execute(f"COMMENT ON TABLE {quote_ident(name)} IS {quote_literal(spec.description)}")
-            for c in spec.columns:
-                con.execute(
-                    f"COMMENT ON COLUMN {quote_ident(name)}.{quote_ident(c.name)} IS {quote_literal(c.description)}"
-                )
-        con.execute("CREATE TABLE _meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
-        con.executemany("INSERT INTO _meta VALUES (?, ?)", sorted(meta.items()))
-        con.execute(
-            "COMMENT ON TABLE _meta IS 'Build facts: dataset_version, schema_version, built_from (git revision), "
-            "records_sha256, built_at, ptedb_version.'"
-        )
-        for name, (comment, body) in MACROS.items():
-            con.execute(f"CREATE MACRO {name}{body}")
-            con.execute(f"COMMENT ON MACRO {name} IS {quote_literal(comment)}")
-        for name, (comment, body) in VIEWS.items():
-            con.execute(f"CREATE VIEW {name} AS {body}")
-            con.execute(f"COMMENT ON VIEW {name} IS {quote_literal(comment)}")
-        con.execute("CHECKPOINT")
+            _insert(con, name, table)
+        _finish(con, meta)
     finally:
         con.close()
+
+
+class DatabaseWriter:
+    """The DuckDB file written in a thread of its own, table by table as the tables are handed in.
+
+    With --jobs the record tables are ready long before the CEG estimates: inserting them meanwhile
+    (DuckDB releases the GIL) takes most of the database off the end of the build. Tables must come in
+    the order of the output contract. An error in the thread is raised by `finish`.
+    """
+
+    _FINISH = object()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[tuple[object, Any] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="ptedb-duckdb", daemon=True)
+        self._thread.start()
+
+    def add(self, name: str, table: pa.Table) -> None:
+        self._queue.put((name, table))
+
+    def finish(self, meta: dict[str, str]) -> None:
+        self._queue.put((self._FINISH, meta))
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def abort(self) -> None:
+        """Stop after the table in hand; the caller removes the file with its folder."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            con = _connect(self.path)
+        except BaseException as exc:
+            self.error = exc
+            con = None
+        try:
+            while (item := self._queue.get()) is not None:
+                what, value = item
+                if self.error is None:  # after an error, keep draining: finish() and abort() must return
+                    try:
+                        if what is self._FINISH:
+                            _finish(con, value)
+                        else:
+                            _insert(con, str(what), value)
+                    except BaseException as exc:
+                        self.error = exc
+                if what is self._FINISH:
+                    return
+        finally:
+            if con is not None:
+                try:
+                    con.close()
+                except BaseException as exc:
+                    self.error = self.error or exc

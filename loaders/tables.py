@@ -103,20 +103,31 @@ def build_table(table: Table, objects: list[Any], given: dict[str, list[Any]] | 
     return pa.Table.from_pydict(columns, schema=arrow_schema(table))
 
 
-def build_tables(ds: Dataset, *, jobs: int = 1, first: Callable[[], object] | None = None) -> dict[str, pa.Table]:
+def build_tables(
+    ds: Dataset,
+    *,
+    jobs: int = 1,
+    first: Callable[[], object] | None = None,
+    built: Callable[[str, pa.Table], object] | None = None,
+) -> dict[str, pa.Table]:
     """Every table of the output contract, as Arrow tables with described fields.
 
     With `jobs` > 1, worker processes start on the CEG estimates while this process runs `first` (if
     given; an exception from it stops the workers and propagates) and builds the record tables.
+    `built(name, table)` is called as each table is done, in the order of the contract.
     """
-    built: dict[str, pa.Table] = {}
+    done: dict[str, pa.Table] = {}
 
     def record_tables() -> None:
         if first is not None:
             first()
         for name, table in TABLES.items():
             if name != "ceg":
-                built[name] = build_table(table, *_objects(ds, name))
+                done[name] = build_table(table, *_objects(ds, name))
+                if built is not None:
+                    built(name, done[name])
 
-    built["ceg"] = build_table(TABLES["ceg"], ceg_rows(ds, jobs=jobs, meanwhile=record_tables))
-    return {name: built[name] for name in TABLES}
+    done["ceg"] = build_table(TABLES["ceg"], ceg_rows(ds, jobs=jobs, meanwhile=record_tables))
+    if built is not None:
+        built("ceg", done["ceg"])
+    return {name: done[name] for name in TABLES}

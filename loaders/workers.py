@@ -21,7 +21,7 @@ import struct
 import threading
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -31,13 +31,6 @@ _LENGTH = struct.Struct("<Q")
 
 class WorkerError(RuntimeError):
     """A worker process failed; the message carries its traceback."""
-
-
-def _read_all(fd: int) -> bytes:
-    parts = []
-    while chunk := os.read(fd, 1 << 20):
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -67,54 +60,6 @@ def _fork(child: Callable[[int], int], close: Sequence[int]) -> tuple[int, int]:
             os._exit(status)
     os.close(write_end)
     return pid, read_end
-
-
-def _reap(pid: int, fd: int) -> None:
-    """Kill and collect a child that has not been collected; harmless when it is already gone."""
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        os.close(fd)
-    with contextlib.suppress(OSError):
-        os.waitpid(pid, 0)
-
-
-class Forked(Generic[R]):
-    """A function running in a forked child; `result()` waits for its return value (or its error)."""
-
-    def __init__(self, fn: Callable[[], R]) -> None:
-        def child(fd: int) -> int:
-            try:
-                payload, status = pickle.dumps(("ok", fn()), protocol=pickle.HIGHEST_PROTOCOL), 0
-            except BaseException:
-                payload, status = pickle.dumps(("error", traceback.format_exc())), 1
-            try:
-                _write_all(fd, payload)
-            except OSError:  # the parent is gone: nobody to tell
-                return 1
-            return status
-
-        self.pid, self.fd = _fork(child, ())
-        self._done = False
-
-    def result(self) -> R:
-        data = _read_all(self.fd)
-        os.close(self.fd)
-        _, status = os.waitpid(self.pid, 0)
-        self._done = True
-        try:
-            kind, value = pickle.loads(data)
-        except Exception:
-            raise WorkerError(f"worker {self.pid} ended without a result ({_describe(status)})") from None
-        if kind != "ok":
-            raise WorkerError(f"worker {self.pid} failed:\n{value}")
-        return value  # type: ignore[no-any-return]
-
-    def cancel(self) -> None:
-        """Stop the child if it has not been collected; safe to call at any time, and more than once."""
-        if not self._done:
-            self._done = True
-            _reap(self.pid, self.fd)
 
 
 class _Stream:

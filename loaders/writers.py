@@ -169,7 +169,10 @@ def write_all(
     meta: dict[str, str],
     progress: Progress | None,
     changes: dict[str, Any],
+    database: duckdb_views.DatabaseWriter | None = None,
 ) -> None:
+    """Every file of the build into `tmp`. `database`: a DuckDB writer already running, which has been
+    handed every table (with --jobs); otherwise the database is written here, in a second thread."""
     (tmp / "parquet").mkdir()
     (tmp / "csv").mkdir()
     kv = {k: meta[k] for k in ("dataset_version", "schema_version", "built_from", "records_sha256")}
@@ -185,13 +188,17 @@ def write_all(
     # DuckDB, Parquet and CSV writers all release the GIL: the database is written in a second thread
     # while this one writes the files, which on two cores hides most of one behind the other.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        database = pool.submit(duckdb_views.write_database, tmp / "ptedb.duckdb", tables, meta)
+        if database is None:
+            running = pool.submit(duckdb_views.write_database, tmp / "ptedb.duckdb", tables, meta)
         for name, table in tables.items():
             _write_parquet(table, TABLES[name], tmp / "parquet" / f"{name}.parquet", kv)
             tick()
             _write_csv(table, tmp / "csv" / f"{name}.csv")
             tick()
-        database.result()  # re-raises the writer's error, if any, here
+        if database is None:
+            running.result()  # re-raises the writer's error, if any, here
+        else:
+            database.finish(meta)
     tick()
     (tmp / "datapackage.json").write_text(
         json.dumps(datapackage(tmp, meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -370,3 +371,38 @@ def test_scan_reads_a_file_that_reports_no_size() -> None:
 
     assert read_capped("/proc/self/status", 1_000_001).startswith(b"Name:")
     assert len(read_capped("/proc/self/status", 10)) == 10
+
+
+@pytest.mark.parametrize("case", ["ref001-unknown-source", "rec002-chance-out-of-range", "sch020-missing-field"])
+def test_parallel_build_with_bad_records_writes_nothing(
+    built: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """With --jobs the rules run while the CEG workers and the DuckDB writer are already busy: a problem
+    they find must still stop the build with the same report, write nothing and leave no folder."""
+    from conftest import BAD
+    from ptedb.loaders import ceg_table, records
+
+    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(ceg_table, "PARALLEL_MIN_EVALUATIONS", 0)
+    before = tree_digest(built / "dist")
+    shutil.copytree(BAD / case / "records", built / "records", dirs_exist_ok=True)
+    one = invoke(["build", "--force"], built)
+    two = invoke(["build", "--force", "--jobs", "2"], built)
+    assert one.exit_code == two.exit_code == 1
+    assert one.stderr == two.stderr and "nothing was written" in two.stderr
+    assert tree_digest(built / "dist") == before
+    assert not list(built.glob(".dist.tmp-*"))
+
+
+def test_database_writer_reports_an_error_and_never_hangs(tmp_path: Path) -> None:
+    from ptedb.loaders.duckdb_views import DatabaseWriter
+
+    good = pa.table({"x": [1]})
+    writer = DatabaseWriter(tmp_path / "a.duckdb")
+    writer.add("no-such-table", good)  # not in the contract: the insert fails in the thread
+    writer.add("models", good)  # ignored after the error, but drained
+    with pytest.raises(KeyError):
+        writer.finish({"dataset_version": "v1"})
+    aborted = DatabaseWriter(tmp_path / "b.duckdb")
+    aborted.abort()  # returns at once, whatever was or was not handed in
+    assert aborted.error is None
