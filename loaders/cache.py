@@ -11,9 +11,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
+import re
 import subprocess
+import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 from .scan import Scan, scan
@@ -45,6 +47,38 @@ def records_digest(root: Path) -> str:
     return scan(root).digest
 
 
+def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """Installed versions, read from the `name-version.dist-info` folder names on sys.path.
+
+    The same answer as importlib.metadata.version, first match on sys.path wins, without importing
+    importlib.metadata and its email parser (about 25 ms, a tenth of a no-change build). A distribution
+    installed some other way (an egg, a zip) falls back to importlib.metadata.
+    """
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "_", name).lower()
+
+    wanted = {norm(name): name for name in names}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            listing = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for item in listing:
+            if item.endswith(".dist-info"):
+                dist, _, version = item[: -len(".dist-info")].partition("-")
+                name = wanted.get(norm(dist))
+                if name is not None and version and name not in found:
+                    found[name] = version
+    for name in names:
+        if name not in found:
+            from importlib import metadata
+
+            found[name] = metadata.version(name)
+    return {name: found[name] for name in names}
+
+
 @functools.cache
 def code_fingerprint() -> str:
     """SHA-256 over ptedb's own source and the versions of the libraries that shape the output: any
@@ -55,7 +89,8 @@ def code_fingerprint() -> str:
 
     import ptedb
 
-    libs = " ".join(f"{name} {metadata.version(name)}" for name in ("pyarrow", "duckdb", "pydantic", "PyYAML"))
+    versions = installed_versions(("pyarrow", "duckdb", "pydantic", "PyYAML"))
+    libs = " ".join(f"{name} {version}" for name, version in versions.items())
     h = hashlib.sha256(f"{ptedb.__version__} {libs}".encode())
     for pkg in (ptedb, ptedb.schema, ptedb.loaders, ptedb.validation):
         folder = Path(pkg.__file__).parent

@@ -18,7 +18,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .yaml_strict import MAX_FILE_BYTES
+MAX_FILE_BYTES = 1_000_000
+"""No record is anywhere near this; anything larger is a mistake or an attack. Defined here, not in
+yaml_strict, so that the no-change build (a scan and a hash) never imports the YAML parser."""
 
 KEEP_BYTES = 512 * 2**20
 """Bytes kept in memory for the loader, over all files; past this, files are hashed and dropped, and

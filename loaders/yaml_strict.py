@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from .scan import MAX_FILE_BYTES
+
 try:  # libyaml's parser; PyYAML exports it only from its extension module
     from yaml._yaml import CParser as _Parser
 
@@ -39,9 +41,6 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml: correct,
 
     USING_LIBYAML = False
 
-
-MAX_FILE_BYTES = 1_000_000
-"""No record is anywhere near this; anything larger is a mistake or an attack."""
 
 MAX_DEPTH = 32
 """Records nest four levels deep; deeper input is refused before it can exhaust the stack."""

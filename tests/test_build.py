@@ -296,6 +296,27 @@ def test_no_change_rebuild_is_skipped_and_any_change_rebuilds(built: Path, monke
     }
 
 
+def test_library_versions_in_the_fingerprint_match_importlib_metadata(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache key reads versions from dist-info folder names; it must see what pip installed,
+    first match on sys.path first, exactly as importlib.metadata does."""
+    from importlib import metadata
+
+    from ptedb.loaders.cache import installed_versions
+
+    names = ("pyarrow", "duckdb", "pydantic", "PyYAML", "typing_extensions", "check-jsonschema")
+    assert installed_versions(names) == {name: metadata.version(name) for name in names}
+    # an upgrade shadowing the installed copy earlier on sys.path changes the answer, as it would the import
+    shadow = tmp_path / "PyYAML-99.1.dist-info"
+    shadow.mkdir()
+    (shadow / "METADATA").write_text("Metadata-Version: 2.1\nName: PyYAML\nVersion: 99.1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert installed_versions(("PyYAML",)) == {"PyYAML": "99.1"} == {"PyYAML": metadata.version("PyYAML")}
+    with pytest.raises(metadata.PackageNotFoundError):
+        installed_versions(("no-such-distribution-anywhere",))
+
+
 def test_cached_build_is_redone_when_a_file_is_missing(built: Path) -> None:
     (built / "dist" / "csv" / "models.csv").unlink()
     result = invoke(["build"], built)

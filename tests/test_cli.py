@@ -31,6 +31,27 @@ def test_help_does_not_import_heavy_modules() -> None:
     assert out == ""
 
 
+def test_no_change_build_imports_no_heavy_module(built: Path) -> None:
+    """The no-change build is start-up plus a scan; one heavy import would cost more than the scan.
+
+    typer 0.29 builds pydantic adapters for every option at parse time (about 80 ms), which is why
+    pyproject.toml keeps typer below 0.29; this test fails if that comes back.
+    """
+    heavy = ("pandas", "duckdb", "pyarrow", "pydantic", "sqlmodel", "numpy", "yaml")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ptedb", "build"],
+        cwd=built,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stderr
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
+    assert imported, "no -X importtime output"
+    assert sorted(m for m in imported if m.split(".")[0] in heavy) == []
+
+
 def test_usage_error_exits_2() -> None:
     result = invoke(["validate", "--format", "xml"], Path.cwd())
     assert result.exit_code == 2
