@@ -42,11 +42,6 @@ def check_replaceable(out: Path) -> None:
         )
 
 
-def records_digest(root: Path) -> str:
-    """SHA-256 over every entry under records/: name, kind and bytes (see `scan`)."""
-    return scan(root).digest
-
-
 def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
     """Installed versions, read from the `name-version.dist-info` folder names on sys.path.
 

@@ -216,16 +216,13 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
             result.diagnostics = _check_tables(result.tables, ds.paths)
             lap(result, "check")
             if result.diagnostics:
-                database.abort()
                 return result  # the folder is discarded by _output
             _write(tmp, out, ds, key, progress, result, database)
         except _Invalid:
-            database.abort()
             result.diagnostics = list(ds.diagnostics)
             return result
-        except BaseException:
-            database.abort()
-            raise
+        finally:
+            database.abort()  # the writer's thread has ended, or ends now, before the folder goes
     lap(result, "write")
     return result
 

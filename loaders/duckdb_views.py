@@ -222,7 +222,8 @@ class DatabaseWriter:
             raise self.error
 
     def abort(self) -> None:
-        """Stop after the table in hand; the caller removes the file with its folder."""
+        """Stop after the table in hand; the caller removes the file with its folder. Harmless after
+        `finish`, so a caller can always call it on the way out."""
         self._queue.put(None)
         self._thread.join()
 

@@ -188,6 +188,7 @@ def write_all(
     # DuckDB, Parquet and CSV writers all release the GIL: the database is written in a second thread
     # while this one writes the files, which on two cores hides most of one behind the other.
     with ThreadPoolExecutor(max_workers=1) as pool:
+        running = None
         if database is None:
             running = pool.submit(duckdb_views.write_database, tmp / "ptedb.duckdb", tables, meta)
         for name, table in tables.items():
@@ -195,9 +196,10 @@ def write_all(
             tick()
             _write_csv(table, tmp / "csv" / f"{name}.csv")
             tick()
-        if database is None:
+        if running is not None:
             running.result()  # re-raises the writer's error, if any, here
         else:
+            assert database is not None
             database.finish(meta)
     tick()
     (tmp / "datapackage.json").write_text(
