@@ -139,13 +139,16 @@ def build(
         return _build(records, out, progress, jobs, key)
 
 
-def import_writers() -> None:
-    """Import what compiling, checking and writing need (pyarrow, pandas, pandera, DuckDB: about 0.5 s).
-    With `--jobs`, this runs while the workers parse, instead of before."""
+def prepare_writers() -> None:
+    """Import what compiling, checking and writing need (pyarrow, pandas, pandera, DuckDB: about 0.5 s)
+    and let pandera register its backends. With `--jobs`, this runs while the workers parse, instead
+    of before and after."""
     import duckdb  # noqa: F401
-    from ptedb.validation import frames  # noqa: F401
+    from ptedb.validation import frames
 
     from . import tables, writers  # noqa: F401
+
+    frames.warm_up()
 
 
 def _check_tables(tables: dict[str, pa.Table], paths: dict[tuple[str, str], str]) -> list[Diagnostic]:
@@ -156,6 +159,22 @@ def _check_tables(tables: dict[str, pa.Table], paths: dict[tuple[str, str], str]
 
 class _Invalid(Exception):
     """The record rules found problems while the CEG workers were already running."""
+
+
+def _meta(ds: Dataset, key: Key) -> dict[str, str]:
+    info = ds.info
+    assert info is not None  # a dataset without dataset.yaml fails validation before anything is built
+    return {
+        "dataset_version": info.dataset_version,
+        "schema_version": str(SCHEMA_VERSION),
+        "built_from": key.built_from,
+        "records_sha256": key.records_sha256,
+        "build_key": key.value,
+        "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "ptedb_version": __version__,
+        "title": info.title,
+        "license": info.license,
+    }
 
 
 def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: Key) -> BuildResult:
@@ -183,17 +202,19 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
         if result.diagnostics:
             return result
         with _output(out) as tmp:
-            _write(tmp, out, ds, key, progress, result, None)
+            _write(tmp, out, key, _meta(ds, key), progress, result, None, frozenset())
         lap(result, "write")
         return result
 
     # With workers, what waits on what is arranged to overlap. This process imports the writers while
     # the workers start parsing. It then takes the output lock and starts the DuckDB writer, and runs
     # the record rules and builds the record tables while the workers start on the CEG estimates
-    # (which read the records and nothing the rules decide); each table goes to DuckDB as soon as it is
-    # built. Problems found by the rules or the DS check stop the workers and discard the folder.
+    # (which read the records and nothing the rules decide). Each table, as soon as it is built, goes
+    # to DuckDB, is checked against its pandera schema and written to Parquet and CSV, so that little
+    # is left to do once the estimates are in. Problems found by the rules or the DS check stop the
+    # workers and discard the folder.
     cb = (lambda i, n: progress("validate", i, n)) if progress else None
-    ds = load(records, cb, jobs=jobs, walked=key.scan, meanwhile=import_writers)
+    ds = load(records, cb, jobs=jobs, walked=key.scan, meanwhile=prepare_writers)
     result = BuildResult(ds)
     lap(result, "load")
     if ds.diagnostics:
@@ -201,7 +222,13 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
         result.diagnostics = list(ds.diagnostics)
         return result
 
+    from ptedb.validation import frames
+
+    from . import writers
     from .duckdb_views import DatabaseWriter
+
+    meta = _meta(ds, key)
+    written: set[str] = set()
 
     def check_rules() -> None:
         rules.run(ds)
@@ -210,14 +237,22 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
 
     with _output(out) as tmp:
         database = DatabaseWriter(tmp / "ptedb.duckdb")
+
+        def built(name: str, table: pa.Table) -> None:
+            database.add(name, table)
+            result.diagnostics += frames.check_table(name, table, ds.paths)
+            if not result.diagnostics:  # files of a build that fails are never needed
+                writers.write_table_files(tmp, name, table, meta)
+                written.add(name)
+
         try:
-            result.tables = tables_mod.build_tables(ds, jobs=jobs, first=check_rules, built=database.add)
+            result.tables = tables_mod.build_tables(ds, jobs=jobs, first=check_rules, built=built)
             lap(result, "rules and tables")
-            result.diagnostics = _check_tables(result.tables, ds.paths)
+            result.diagnostics += frames.check_foreign_keys(result.tables, ds.paths)
             lap(result, "check")
             if result.diagnostics:
                 return result  # the folder is discarded by _output
-            _write(tmp, out, ds, key, progress, result, database)
+            _write(tmp, out, key, meta, progress, result, database, frozenset(written))
         except _Invalid:
             result.diagnostics = list(ds.diagnostics)
             return result
@@ -260,30 +295,20 @@ def _output(out: Path) -> Iterator[Path]:
 def _write(
     tmp: Path,
     out: Path,
-    ds: Dataset,
     key: Key,
+    meta: dict[str, str],
     progress: Progress | None,
     result: BuildResult,
     database: DatabaseWriter | None,
+    written: frozenset[str],
 ) -> None:
-    """Write every file into `tmp` and swap it with `out`."""
+    """Write every file into `tmp` (those of the tables in `written` are there already) and swap it
+    with `out`."""
     from . import writers
 
-    info = ds.info
-    assert info is not None  # a dataset without dataset.yaml fails validation above
-    meta = {
-        "dataset_version": info.dataset_version,
-        "schema_version": str(SCHEMA_VERSION),
-        "built_from": key.built_from,
-        "records_sha256": key.records_sha256,
-        "build_key": key.value,
-        "built_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "ptedb_version": __version__,
-        "title": info.title,
-        "license": info.license,
-    }
     tables = result.tables
-    writers.write_all(tmp, tables, meta, progress, writers.changes(out, tables, meta), database)
+    changes = writers.changes(out, tables, meta)
+    writers.write_all(tmp, tables, meta, progress, changes, database, written)
     site = out / "site"
     if site.is_dir():  # the site is rebuilt by `ptedb site`; keep the last one meanwhile
         shutil.copytree(site, tmp / "site")

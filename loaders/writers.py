@@ -163,6 +163,20 @@ def dataset_card(tables: dict[str, pa.Table], meta: dict[str, str]) -> str:
     )
 
 
+def table_meta(meta: dict[str, str]) -> dict[str, str]:
+    """The build facts every Parquet file carries: all known before the first table is built."""
+    return {k: meta[k] for k in ("dataset_version", "schema_version", "built_from", "records_sha256")}
+
+
+def write_table_files(tmp: Path, name: str, table: pa.Table, meta: dict[str, str]) -> None:
+    """The Parquet and CSV files of one table. With --jobs the record tables are written as soon as
+    they are built, while the workers are still on the CEG estimates."""
+    (tmp / "parquet").mkdir(exist_ok=True)
+    (tmp / "csv").mkdir(exist_ok=True)
+    _write_parquet(table, TABLES[name], tmp / "parquet" / f"{name}.parquet", table_meta(meta))
+    _write_csv(table, tmp / "csv" / f"{name}.csv")
+
+
 def write_all(
     tmp: Path,
     tables: dict[str, pa.Table],
@@ -170,13 +184,14 @@ def write_all(
     progress: Progress | None,
     changes: dict[str, Any],
     database: duckdb_views.DatabaseWriter | None = None,
+    written: frozenset[str] = frozenset(),
 ) -> None:
     """Every file of the build into `tmp`. `database`: a DuckDB writer already running, which has been
-    handed every table (with --jobs); otherwise the database is written here, in a second thread."""
-    (tmp / "parquet").mkdir()
-    (tmp / "csv").mkdir()
-    kv = {k: meta[k] for k in ("dataset_version", "schema_version", "built_from", "records_sha256")}
-    steps = len(tables) * 2 + 3
+    handed every table (with --jobs); otherwise the database is written here, in a second thread.
+    `written`: tables whose Parquet and CSV files are in `tmp` already."""
+    (tmp / "parquet").mkdir(exist_ok=True)
+    (tmp / "csv").mkdir(exist_ok=True)
+    steps = len(tables) + 3
     step = 0
 
     def tick() -> None:
@@ -192,9 +207,8 @@ def write_all(
         if database is None:
             running = pool.submit(duckdb_views.write_database, tmp / "ptedb.duckdb", tables, meta)
         for name, table in tables.items():
-            _write_parquet(table, TABLES[name], tmp / "parquet" / f"{name}.parquet", kv)
-            tick()
-            _write_csv(table, tmp / "csv" / f"{name}.csv")
+            if name not in written:
+                write_table_files(tmp, name, table, meta)
             tick()
         if running is not None:
             running.result()  # re-raises the writer's error, if any, here

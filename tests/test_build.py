@@ -11,7 +11,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from conftest import invoke, tree_digest
@@ -142,20 +141,19 @@ def test_datapackage_describes_csv(built: Path) -> None:
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     """A bug that produces an inconsistent ceg row is caught by pandera before anything is written
-    (with --jobs the check runs in a child while the build writes a folder it then throws away)."""
+    (with --jobs each table is checked as it is built, into a folder the build then throws away)."""
     before = tree_digest(built / "dist")
-    original = tables_mod.build_tables
+    original = tables_mod.build_table
 
-    def broken(ds, **kw):  # type: ignore[no-untyped-def]
-        tables = original(ds, **kw)
-        ceg = tables["ceg"].to_pylist()
-        for row in ceg:
-            if row["ceg"] is not None:
-                row["ceg_low"] = row["ceg"] * 2
-        tables["ceg"] = tables["ceg"].from_pylist(ceg, schema=tables["ceg"].schema)
-        return tables
+    def broken(table, objects, given=None):  # type: ignore[no-untyped-def]
+        if table.name == "ceg":
+            objects = [dict(row) for row in objects]
+            for row in objects:
+                if row["ceg"] is not None:
+                    row["ceg_low"] = row["ceg"] * 2
+        return original(table, objects, given)
 
-    monkeypatch.setattr(tables_mod, "build_tables", broken)
+    monkeypatch.setattr(tables_mod, "build_table", broken)
     result = invoke(["build", "--force", "--jobs", jobs], built)
     assert result.exit_code == 1
     assert "DS001" in result.stderr and "ceg_low <= ceg <= ceg_high" in result.stderr
@@ -168,15 +166,14 @@ def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch:
     """Foreign keys across compiled tables: a model row lost by a bug leaves evaluations pointing at
     nothing, and the build stops before writing."""
     before = tree_digest(built / "dist")
-    original = tables_mod.build_tables
+    original = tables_mod.build_table
 
-    def broken(ds, **kw):  # type: ignore[no-untyped-def]
-        tables = original(ds, **kw)
-        models = tables["models"]
-        tables["models"] = models.filter(pc.not_equal(models.column("id"), "toy-1b"))
-        return tables
+    def broken(table, objects, given=None):  # type: ignore[no-untyped-def]
+        if table.name == "models":
+            objects = [m for m in objects if m.id != "toy-1b"]
+        return original(table, objects, given)
 
-    monkeypatch.setattr(tables_mod, "build_tables", broken)
+    monkeypatch.setattr(tables_mod, "build_table", broken)
     result = invoke(["build", "--force", "--jobs", jobs], built)
     assert result.exit_code == 1
     assert "DS001 evaluations.model_id: 'toy-1b' has no row in models.id" in result.stderr

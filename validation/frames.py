@@ -94,38 +94,56 @@ def _where(name: str, df: pd.DataFrame, index: Any, paths: dict[tuple[str, str],
     return paths.get((folder or "", rid), f"<{name} table>")
 
 
-def check_tables(tables: dict[str, pyarrow.Table], paths: dict[tuple[str, str], str]) -> list[Diagnostic]:
-    """Run the DS layer; an empty list means every compiled table is valid."""
+def warm_up() -> None:
+    """Validate an empty frame against every schema. Pandera registers its backends (and imports
+    what they need) on the first validation; with --jobs this runs while the workers parse, so that
+    the checks after them cost only the checking."""
+    from ptedb.loaders.tables import arrow_schema
+
+    for name, table in TABLES.items():
+        _schema(name).validate(arrow_schema(table).empty_table().to_pandas(), lazy=True)
+
+
+def check_table(name: str, table: pyarrow.Table, paths: dict[tuple[str, str], str]) -> list[Diagnostic]:
+    """One compiled table against its pandera schema; an empty list means it is valid."""
     out: list[Diagnostic] = []
-    frames = {name: t.to_pandas() for name, t in tables.items()}
-    for name, df in frames.items():
-        try:
-            _schema(name).validate(df, lazy=True)
-        except pa.errors.SchemaErrors as exc:
-            for _, fc in exc.failure_cases.head(50).iterrows():
-                column = fc.get("column") or ""
-                index = fc.get("index")
-                out.append(
-                    Diagnostic(
-                        _where(name, df, index, paths),
-                        1,
-                        1,
-                        "DS001",
-                        f"{name}.{column}".rstrip("."),
-                        f"check '{fc.get('check')}' failed for value {fc.get('failure_case')!r}",
-                    )
+    df = table.to_pandas()
+    try:
+        _schema(name).validate(df, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        for _, fc in exc.failure_cases.head(50).iterrows():
+            column = fc.get("column") or ""
+            index = fc.get("index")
+            out.append(
+                Diagnostic(
+                    _where(name, df, index, paths),
+                    1,
+                    1,
+                    "DS001",
+                    f"{name}.{column}".rstrip("."),
+                    f"check '{fc.get('check')}' failed for value {fc.get('failure_case')!r}",
                 )
-    # Foreign keys across tables: pandera validates one frame at a time. Checked on the Arrow tables,
-    # where a membership test over 20,000 ids is one C loop (pandas' Arrow strings make it a Python one).
+            )
+    return out
+
+
+def check_foreign_keys(tables: dict[str, pyarrow.Table], paths: dict[tuple[str, str], str]) -> list[Diagnostic]:
+    """Foreign keys across tables: pandera validates one frame at a time. Checked on the Arrow tables,
+    where a membership test over 20,000 ids is one C loop (pandas' Arrow strings make it a Python one)."""
+    out: list[Diagnostic] = []
     for name, table in TABLES.items():
         for col, target, target_col in table.foreign_keys:
             values = tables[name].column(col)
             known = tables[target].column(target_col).drop_null()
             broken = pc.and_(pc.is_valid(values), pc.invert(pc.is_in(values, value_set=known)))
-            for index in pc.indices_nonzero(broken).to_pylist():
+            indices = pc.indices_nonzero(broken).to_pylist()
+            if not indices:
+                continue
+            df = tables[name].to_pandas()  # only to say which file a broken row came from
+            for index in indices:
                 out.append(
                     Diagnostic(
-                        _where(name, frames[name], index, paths),
+                        _where(name, df, index, paths),
                         1,
                         1,
                         "DS001",
@@ -134,3 +152,9 @@ def check_tables(tables: dict[str, pyarrow.Table], paths: dict[tuple[str, str], 
                     )
                 )
     return out
+
+
+def check_tables(tables: dict[str, pyarrow.Table], paths: dict[tuple[str, str], str]) -> list[Diagnostic]:
+    """Run the DS layer; an empty list means every compiled table is valid."""
+    out = [d for name, table in tables.items() for d in check_table(name, table, paths)]
+    return out + check_foreign_keys(tables, paths)
