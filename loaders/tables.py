@@ -87,19 +87,37 @@ def _objects(ds: Dataset, name: str) -> tuple[list[Any], dict[str, list[Any]]]:
     raise KeyError(name)
 
 
+def _sorted_dict_columns(table: Table, rows: list[Any]) -> dict[str, Any] | None:
+    """The columns of rows that are flat dicts with every column as a key (the `ceg` rows, the
+    baseline points), sorted by primary key and transposed in C-level passes; None for other rows."""
+    if len(table.columns) < 2 or any(len(c.path) != 1 for c in table.columns):
+        return None
+    if not rows or not all(type(r) is dict for r in rows):
+        return None
+    try:
+        ordered = sorted(rows, key=operator.itemgetter(*table.primary_key))
+        transposed = zip(*map(operator.itemgetter(*(c.path[0] for c in table.columns)), ordered), strict=True)
+        return dict(zip((c.name for c in table.columns), transposed, strict=True))
+    except KeyError:
+        return None
+
+
 def build_table(table: Table, objects: list[Any], given: dict[str, list[Any]] | None = None) -> pa.Table:
     """An Arrow table with described fields, rows sorted by primary key so that the same records always
     give the same bytes, whatever order the file system lists them in."""
-    given = given or {}
-    parts: dict[tuple[str, ...], list[Any]] = {}
-    columns = {
-        c.name: given[c.name] if c.name in given else _column(c.path, objects, c.kind == "list", parts)
-        for c in table.columns
-    }
-    keys = [columns[k] for k in table.primary_key]
-    order = sorted(range(len(objects)), key=lambda i: tuple(k[i] for k in keys))
-    if order != list(range(len(objects))):
-        columns = {name: [values[i] for i in order] for name, values in columns.items()}
+    columns = None if given else _sorted_dict_columns(table, objects)
+    if columns is None:
+        given = given or {}
+        parts: dict[tuple[str, ...], list[Any]] = {}
+        columns = {
+            c.name: given[c.name] if c.name in given else _column(c.path, objects, c.kind == "list", parts)
+            for c in table.columns
+        }
+        keys = [columns[k] for k in table.primary_key]
+        key = keys[0].__getitem__ if len(keys) == 1 else lambda i: tuple(k[i] for k in keys)
+        order = sorted(range(len(objects)), key=key)
+        if order != list(range(len(objects))):
+            columns = {name: [values[i] for i in order] for name, values in columns.items()}
     return pa.Table.from_pydict(columns, schema=arrow_schema(table))
 
 
