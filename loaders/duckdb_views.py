@@ -242,6 +242,11 @@ class DatabaseWriter:
                             _finish(con, value)
                         else:
                             _insert(con, str(what), value)
+                            if self._queue.empty():
+                                # Nothing to insert yet (with --jobs, the CEG estimates are still being
+                                # computed): write what is in so far, so that the last checkpoint,
+                                # which the build waits for, has only the last tables to write.
+                                con.execute("CHECKPOINT")
                     except BaseException as exc:
                         self.error = exc
                 if what is self._FINISH:
