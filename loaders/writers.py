@@ -201,7 +201,8 @@ def write_all(
             progress("write", step, steps)
 
     # DuckDB, Parquet and CSV writers all release the GIL: the database is written in a second thread
-    # while this one writes the files, which on two cores hides most of one behind the other.
+    # while this one writes the other files, which on two cores hides most of one behind the other.
+    # The database is waited for only before SHA256SUMS, the one file that needs it.
     with ThreadPoolExecutor(max_workers=1) as pool:
         running = None
         if database is None:
@@ -210,20 +211,20 @@ def write_all(
             if name not in written:
                 write_table_files(tmp, name, table, meta)
             tick()
+        (tmp / "datapackage.json").write_text(
+            json.dumps(datapackage(tmp, meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        tick()
+        (tmp / "changes.json").write_text(json.dumps(changes, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (tmp / "README.md").write_text(dataset_card(tables, meta), encoding="utf-8")
+        marker = {k: meta[k] for k in ("dataset_version", "ptedb_version", "built_from", "records_sha256", "build_key")}
+        (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
         if running is not None:
             running.result()  # re-raises the writer's error, if any, here
         else:
             assert database is not None
             database.finish(meta)
     tick()
-    (tmp / "datapackage.json").write_text(
-        json.dumps(datapackage(tmp, meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    tick()
-    (tmp / "changes.json").write_text(json.dumps(changes, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (tmp / "README.md").write_text(dataset_card(tables, meta), encoding="utf-8")
-    marker = {k: meta[k] for k in ("dataset_version", "ptedb_version", "built_from", "records_sha256", "build_key")}
-    (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
     sums = []
     for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
         sums.append(f"{_sha256(path)}  {path.relative_to(tmp).as_posix()}")
