@@ -6,15 +6,17 @@ a baseline or a compute figure: those rows carry `meaningful = false` and a reas
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from ptedb.schema.models import Baseline, Benchmark, Enhancement, Evaluation, Model
+from ptedb.schema.models import Baseline, Enhancement, Evaluation, Model
 
 from ptedb.ceg import estimate
 
 from .records import Dataset
-from .workers import run_forked
+from .workers import Helper, run_forked
 
 DEFAULT_METHOD = "interpolate"
 
@@ -42,90 +44,119 @@ def curve_points(baseline: Baseline, models: dict[str, Model]) -> tuple[list[tup
     return points, missing
 
 
-class _Rows:
-    """`estimate_row` for one dataset and method. What every row looks up — the record folders, and
-    each baseline's curve points (asked once per evaluation; the answer is per baseline) — is looked up
-    once here: at 20,000 evaluations the repeated lookups were a tenth of the table's cost."""
+Case = tuple[str, str, str, str, str, str | None, float, float | None]
+"""One evaluation as the estimate needs it: evaluation id, enhancement id, category, benchmark id,
+model id, baseline id, enhanced score, reported CEG."""
 
-    def __init__(self, ds: Dataset, method: str) -> None:
-        self.method = method
-        self.models: dict[str, Model] = ds.of("models")
-        self.benchmarks: dict[str, Benchmark] = ds.of("benchmarks")
-        self.baselines: dict[str, Baseline] = ds.of("baselines")
-        self.curves: dict[str, tuple[tuple[tuple[float, float], ...], list[str]]] = {}
 
-    def _curve_points(self, baseline: Baseline) -> tuple[tuple[tuple[float, float], ...], list[str]]:
-        found = self.curves.get(baseline.id)
-        if found is None:
-            points, missing = curve_points(baseline, self.models)
-            found = self.curves[baseline.id] = (tuple(points), missing)
-        return found
+@dataclass(frozen=True)
+class Inputs:
+    """What the estimates read from the dataset, as plain data: picklable, so that a helper process
+    forked before the dataset was loaded can compute rows from it (see `workers.Helper`)."""
 
-    def row(self, enhancement: Enhancement, ev: Evaluation) -> dict[str, Any]:
-        base_compute = _compute(self.models.get(ev.model))
-        row: dict[str, Any] = {
-            "evaluation_id": f"{enhancement.id}/{ev.id}",
-            "enhancement_id": enhancement.id,
-            "category": enhancement.category,
-            "benchmark_id": ev.benchmark,
-            "model_id": ev.model,
-            "baseline_id": ev.baseline,
-            "base_compute_flop": base_compute,
-            "equivalent_compute_flop": None,
-            "ceg": None,
-            "ceg_low": None,
-            "ceg_high": None,
-            "method": self.method,
-            "extrapolated": False,
-            "extrapolation_oom": None,
-            "lower_bound": None,
-            "meaningful": False,
-            "reason": None,
-            "reported_ceg": _reported(ev),
-        }
-        baseline = self.baselines.get(ev.baseline) if ev.baseline else None
-        if baseline is None:
-            row["reason"] = "no baseline: the source reports no un-enhanced scaling curve for this evaluation"
-            return row
-        if base_compute is None:
-            row["reason"] = f"the base model '{ev.model}' has no training compute on record"
-            return row
-        points, missing = self._curve_points(baseline)
-        if len(points) < 2:
-            row["reason"] = f"baseline '{baseline.id}' has fewer than two points with training compute" + (
-                f" (no compute for: {', '.join(missing)})" if missing else ""
-            )
-            return row
-        bench = self.benchmarks.get(ev.benchmark)
-        higher = bench.higher_is_better if bench else True
-        est = estimate(
-            points,
-            base_compute,
-            ev.enhanced_score,
-            higher_is_better=higher,
-            method=self.method,
-            chance=bench.chance if bench else None,
-            ceiling=(bench.max if higher else bench.min) if bench else None,
+    method: str
+    compute: dict[str, float | None]
+    """Training compute (FLOP) by model id."""
+    curves: dict[str, tuple[tuple[tuple[float, float], ...], tuple[str, ...]]]
+    """Baseline id → its points with training compute, and the models without."""
+    benchmarks: dict[str, tuple[bool, float | None, float, float]]
+    """Benchmark id → higher_is_better, chance, min, max."""
+
+    @classmethod
+    def of(cls, ds: Dataset, method: str) -> Inputs:
+        models: dict[str, Model] = ds.of("models")
+        curves = {}
+        for bid, baseline in ds.of("baselines").items():
+            points, missing = curve_points(baseline, models)
+            curves[bid] = (tuple(points), tuple(missing))
+        return cls(
+            method=method,
+            compute={mid: _compute(m) for mid, m in models.items()},
+            curves=curves,
+            benchmarks={bid: (b.higher_is_better, b.chance, b.min, b.max) for bid, b in ds.of("benchmarks").items()},
         )
-        row["equivalent_compute_flop"] = est.equivalent_compute
-        row["ceg"] = est.ceg
-        row["ceg_low"] = est.ceg_low
-        row["ceg_high"] = est.ceg_high
-        row["extrapolated"] = bool(est.extrapolated)
-        row["extrapolation_oom"] = est.extrapolation_oom
-        row["lower_bound"] = est.lower_bound
-        row["meaningful"] = bool(est.meaningful)
-        row["reason"] = est.reason
-        if missing and est.reason is None:
-            row["reason"] = f"points without training compute left out: {', '.join(missing)}"
+
+
+def case(enhancement: Enhancement, ev: Evaluation) -> Case:
+    return (
+        f"{enhancement.id}/{ev.id}",
+        enhancement.id,
+        enhancement.category,
+        ev.benchmark,
+        ev.model,
+        ev.baseline,
+        ev.enhanced_score,
+        _reported(ev),
+    )
+
+
+def row_of(inputs: Inputs, c: Case) -> dict[str, Any]:
+    """One `ceg` row. Pure: the same inputs give the same row, in any process."""
+    evaluation_id, enhancement_id, category, benchmark, model, baseline_id, enhanced_score, reported = c
+    base_compute = inputs.compute.get(model)
+    row: dict[str, Any] = {
+        "evaluation_id": evaluation_id,
+        "enhancement_id": enhancement_id,
+        "category": category,
+        "benchmark_id": benchmark,
+        "model_id": model,
+        "baseline_id": baseline_id,
+        "base_compute_flop": base_compute,
+        "equivalent_compute_flop": None,
+        "ceg": None,
+        "ceg_low": None,
+        "ceg_high": None,
+        "method": inputs.method,
+        "extrapolated": False,
+        "extrapolation_oom": None,
+        "lower_bound": None,
+        "meaningful": False,
+        "reason": None,
+        "reported_ceg": reported,
+    }
+    curve = inputs.curves.get(baseline_id) if baseline_id else None
+    if curve is None:
+        row["reason"] = "no baseline: the source reports no un-enhanced scaling curve for this evaluation"
         return row
+    if base_compute is None:
+        row["reason"] = f"the base model '{model}' has no training compute on record"
+        return row
+    points, missing = curve
+    if len(points) < 2:
+        row["reason"] = f"baseline '{baseline_id}' has fewer than two points with training compute" + (
+            f" (no compute for: {', '.join(missing)})" if missing else ""
+        )
+        return row
+    bench = inputs.benchmarks.get(benchmark)
+    higher, chance, lowest, highest = bench if bench else (True, None, None, None)
+    est = estimate(
+        points,
+        base_compute,
+        enhanced_score,
+        higher_is_better=higher,
+        method=inputs.method,
+        chance=chance,
+        ceiling=(highest if higher else lowest) if bench else None,
+    )
+    row["equivalent_compute_flop"] = est.equivalent_compute
+    row["ceg"] = est.ceg
+    row["ceg_low"] = est.ceg_low
+    row["ceg_high"] = est.ceg_high
+    row["extrapolated"] = bool(est.extrapolated)
+    row["extrapolation_oom"] = est.extrapolation_oom
+    row["lower_bound"] = est.lower_bound
+    row["meaningful"] = bool(est.meaningful)
+    row["reason"] = est.reason
+    if missing and est.reason is None:
+        row["reason"] = f"points without training compute left out: {', '.join(missing)}"
+    return row
 
 
 def estimate_row(
     enhancement: Enhancement, ev: Evaluation, ds: Dataset, *, method: str = DEFAULT_METHOD
 ) -> dict[str, Any]:
     """One `ceg` row. Pure: reads the dataset, never changes it."""
-    return _Rows(ds, method).row(enhancement, ev)
+    return row_of(Inputs.of(ds, method), case(enhancement, ev))
 
 
 PARALLEL_MIN_EVALUATIONS = 2_000
@@ -137,21 +168,26 @@ def ceg_rows(
     method: str = DEFAULT_METHOD,
     jobs: int = 1,
     meanwhile: Callable[[], object] | None = None,
+    helper: Helper | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per evaluation, in record order. With `jobs` > 1 and many evaluations, the rows are
-    computed by this process and forked workers together (the estimates are pure, so the rows are the
-    same either way), and `meanwhile` runs here while the workers start."""
-    pairs = [(e, ev) for e in ds.of("enhancements").values() for ev in e.evaluations]
-    rows = _Rows(ds, method)
-    if jobs <= 1 or len(pairs) < PARALLEL_MIN_EVALUATIONS:
+    """One row per evaluation, in record order. With many evaluations and a `helper` (or `jobs` > 1),
+    the rows are computed by this process and another together (the estimates are pure, so the rows
+    are the same either way), and `meanwhile` runs here while the other one starts."""
+    inputs = Inputs.of(ds, method)
+    cases = [case(e, ev) for e in ds.of("enhancements").values() for ev in e.evaluations]
+    one = functools.partial(row_of, inputs)
+    if (helper is None and jobs <= 1) or len(cases) < PARALLEL_MIN_EVALUATIONS:
         if meanwhile is not None:
             meanwhile()
-        return [rows.row(e, ev) for e, ev in pairs]
+        return [one(c) for c in cases]
     # Each process fits the families it meets, so hand out the evaluations grouped by baseline: a
     # family is then fitted by one process, not by every one. The rows are put back in record order.
-    order = sorted(range(len(pairs)), key=lambda i: pairs[i][1].baseline or "")
-    computed = run_forked(lambda i: rows.row(*pairs[i]), order, jobs, chunk=256, meanwhile=meanwhile)
-    in_order: list[dict[str, Any]] = [{}] * len(pairs)
+    order = sorted(range(len(cases)), key=lambda i: cases[i][5] or "")
+    if helper is not None:
+        computed = helper.map(one, [cases[i] for i in order], chunk=256, meanwhile=meanwhile)
+    else:
+        computed = run_forked(lambda i: one(cases[i]), order, jobs, chunk=256, meanwhile=meanwhile)
+    in_order: list[dict[str, Any]] = [{}] * len(cases)
     for i, row in zip(order, computed, strict=True):
         in_order[i] = row
     return in_order

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from .duckdb_views import DatabaseWriter
+    from .workers import Helper
 
 Progress = Callable[[str, int, int], None]
 
@@ -178,8 +179,6 @@ def _meta(ds: Dataset, key: Key) -> dict[str, str]:
 
 
 def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: Key) -> BuildResult:
-    from ptedb.validation import rules
-
     from . import tables as tables_mod
 
     clock = [time.perf_counter()]
@@ -206,13 +205,33 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
         lap(result, "write")
         return result
 
-    # With workers, what waits on what is arranged to overlap. This process imports the writers while
-    # the workers start parsing. It then takes the output lock and starts the DuckDB writer, and runs
-    # the record rules and builds the record tables while the workers start on the CEG estimates
-    # (which read the records and nothing the rules decide). Each table, as soon as it is built, goes
+    # With workers, what waits on what is arranged to overlap. A helper process is forked first, while
+    # this process is small. This process imports the writers while the workers parse. It then takes
+    # the output lock and starts the DuckDB writer, and runs the record rules and builds the record
+    # tables while the helper starts on the CEG estimates (which read the records and nothing the rules
+    # decide). Each table, as soon as it is built, goes
     # to DuckDB, is checked against its pandera schema and written to Parquet and CSV, so that little
     # is left to do once the estimates are in. Problems found by the rules or the DS check stop the
-    # workers and discard the folder.
+    # helper and discard the folder.
+    from .workers import Helper
+
+    with Helper() as helper:  # forked now, while this process is small: it computes CEG estimates later
+        return _build_jobs(records, out, progress, jobs, key, helper, lap)
+
+
+def _build_jobs(
+    records: Path,
+    out: Path,
+    progress: Progress | None,
+    jobs: int,
+    key: Key,
+    helper: Helper,
+    lap: Callable[[BuildResult, str], None],
+) -> BuildResult:
+    from ptedb.validation import rules
+
+    from . import tables as tables_mod
+
     cb = (lambda i, n: progress("validate", i, n)) if progress else None
     ds = load(records, cb, jobs=jobs, walked=key.scan, meanwhile=prepare_writers)
     result = BuildResult(ds)
@@ -246,7 +265,7 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
                 written.add(name)
 
         try:
-            result.tables = tables_mod.build_tables(ds, jobs=jobs, first=check_rules, built=built)
+            result.tables = tables_mod.build_tables(ds, jobs=jobs, first=check_rules, built=built, helper=helper)
             lap(result, "rules and tables")
             result.diagnostics += frames.check_foreign_keys(result.tables, ds.paths)
             lap(result, "check")

@@ -15,6 +15,7 @@ from ptedb.schema.columns import TABLES, Table
 
 from .ceg_table import ceg_rows
 from .records import Dataset
+from .workers import Helper
 
 ARROW_TYPES = {
     "string": pa.string(),
@@ -127,10 +128,11 @@ def build_tables(
     jobs: int = 1,
     first: Callable[[], object] | None = None,
     built: Callable[[str, pa.Table], object] | None = None,
+    helper: Helper | None = None,
 ) -> dict[str, pa.Table]:
     """Every table of the output contract, as Arrow tables with described fields.
 
-    With `jobs` > 1, worker processes start on the CEG estimates while this process runs `first` (if
+    With `jobs` > 1 or a `helper`, another process starts on the CEG estimates while this process runs `first` (if
     given; an exception from it stops the workers and propagates) and builds the record tables.
     `built(name, table)` is called as each table is done, in the order of the contract.
     """
@@ -145,7 +147,7 @@ def build_tables(
                 if built is not None:
                     built(name, done[name])
 
-    done["ceg"] = build_table(TABLES["ceg"], ceg_rows(ds, jobs=jobs, meanwhile=record_tables))
+    done["ceg"] = build_table(TABLES["ceg"], ceg_rows(ds, jobs=jobs, meanwhile=record_tables, helper=helper))
     if built is not None:
         built("ceg", done["ceg"])
     return {name: done[name] for name in TABLES}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
-from ptedb.loaders.workers import WorkerError, run_forked
+from ptedb.loaders.workers import Helper, WorkerError, run_forked
 
 PARENT = os.getpid()
 
@@ -73,3 +75,81 @@ def test_a_killed_worker_is_reported_not_ignored() -> None:
     with pytest.raises(WorkerError, match="killed by signal 9"):
         run_forked(_killed_in_worker, list(range(500)), 2, chunk=4, meanwhile=lambda: time.sleep(0.05))
     assert _no_children_left()
+
+
+# --- the helper: forked early, handed work later ---------------------------------------------------
+
+
+def test_helper_gives_the_same_results_in_order_job_after_job() -> None:
+    with Helper() as helper:
+        for n in (0, 1, 100, 1000):
+            out = helper.map(_square, list(range(n)), chunk=7)
+            assert [v for v, _ in out] == [x * x for x in range(n)]
+    assert _no_children_left()
+
+
+def test_helper_and_this_process_share_the_chunks() -> None:
+    calls = []
+
+    def meanwhile() -> None:
+        calls.append(os.getpid())
+        time.sleep(0.05)  # the helper starts meanwhile
+
+    with Helper() as helper:
+        out = helper.map(_slow_square, list(range(400)), chunk=8, meanwhile=meanwhile)
+        assert calls == [os.getpid()]
+        pids = {pid for _, pid in out}
+        assert pids == {os.getpid(), helper.pid}
+
+
+def test_helper_was_forked_before_the_data_existed() -> None:
+    """Its work travels by pipe: data made after the fork reaches it all the same."""
+    with Helper() as helper:
+        made_later = list(range(300))
+        out = helper.map(_slow_square, made_later, chunk=4, meanwhile=lambda: time.sleep(0.05))
+        assert [v for v, _ in out] == [x * x for x in made_later]
+        assert helper.pid in {pid for _, pid in out}
+
+
+def test_an_exception_in_the_helper_is_raised_with_its_traceback() -> None:
+    with pytest.raises(WorkerError, match=r"(?s)helper \d+ failed:.*ValueError: boom at"), Helper() as helper:
+        helper.map(_fails_in_worker, list(range(500)), chunk=4, meanwhile=lambda: time.sleep(0.05))
+    assert _no_children_left()
+
+
+def test_a_killed_helper_is_reported_not_ignored() -> None:
+    with pytest.raises(WorkerError, match="killed by signal 9"), Helper() as helper:
+        helper.map(_killed_in_worker, list(range(500)), chunk=4, meanwhile=lambda: time.sleep(0.05))
+    assert _no_children_left()
+
+
+def test_the_helper_ends_when_this_process_dies() -> None:
+    """A build killed with SIGKILL leaves no helper behind: its job pipe reads EOF and it exits."""
+    script = (
+        "import os, sys, time\n"
+        "from ptedb.loaders.workers import Helper\n"
+        "h = Helper()\n"
+        "print(h.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    helper_pid = int(proc.stdout.readline())
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(helper_pid, 0)
+        except ProcessLookupError:
+            break
+        # an exited helper whose parent died is reaped by init; until then it may linger as a zombie
+        try:
+            with open(f"/proc/{helper_pid}/stat") as fh:
+                if fh.read().split(") ")[1].startswith("Z"):
+                    break
+        except FileNotFoundError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"helper {helper_pid} still running after its parent was killed")
