@@ -16,7 +16,7 @@ from ptedb.schema.models import Baseline, Enhancement, Evaluation, Model
 from ptedb.ceg import estimate
 
 from .records import Dataset
-from .workers import Helper, run_forked
+from .workers import Helper
 
 DEFAULT_METHOD = "interpolate"
 
@@ -166,27 +166,23 @@ def ceg_rows(
     ds: Dataset,
     *,
     method: str = DEFAULT_METHOD,
-    jobs: int = 1,
     meanwhile: Callable[[], object] | None = None,
     helper: Helper | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per evaluation, in record order. With many evaluations and a `helper` (or `jobs` > 1),
-    the rows are computed by this process and another together (the estimates are pure, so the rows
-    are the same either way), and `meanwhile` runs here while the other one starts."""
+    """One row per evaluation, in record order. With a `helper` and many evaluations, the rows are
+    computed by the helper and this process together (the estimates are pure, so the rows are the
+    same either way), and `meanwhile` runs here while the helper starts."""
     inputs = Inputs.of(ds, method)
     cases = [case(e, ev) for e in ds.of("enhancements").values() for ev in e.evaluations]
     one = functools.partial(row_of, inputs)
-    if (helper is None and jobs <= 1) or len(cases) < PARALLEL_MIN_EVALUATIONS:
+    if helper is None or len(cases) < PARALLEL_MIN_EVALUATIONS:
         if meanwhile is not None:
             meanwhile()
         return [one(c) for c in cases]
     # Each process fits the families it meets, so hand out the evaluations grouped by baseline: a
     # family is then fitted by one process, not by every one. The rows are put back in record order.
     order = sorted(range(len(cases)), key=lambda i: cases[i][5] or "")
-    if helper is not None:
-        computed = helper.map(one, [cases[i] for i in order], chunk=256, meanwhile=meanwhile)
-    else:
-        computed = run_forked(lambda i: one(cases[i]), order, jobs, chunk=256, meanwhile=meanwhile)
+    computed = helper.map(one, [cases[i] for i in order], chunk=256, meanwhile=meanwhile)
     in_order: list[dict[str, Any]] = [{}] * len(cases)
     for i, row in zip(order, computed, strict=True):
         in_order[i] = row

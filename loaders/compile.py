@@ -159,7 +159,7 @@ def _check_tables(tables: dict[str, pa.Table], paths: dict[tuple[str, str], str]
 
 
 class _Invalid(Exception):
-    """The record rules found problems while the CEG workers were already running."""
+    """The record rules found problems while the CEG helper was already running."""
 
 
 def _meta(ds: Dataset, key: Key) -> dict[str, str]:
@@ -209,10 +209,9 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
     # this process is small. This process imports the writers while the workers parse. It then takes
     # the output lock and starts the DuckDB writer, and runs the record rules and builds the record
     # tables while the helper starts on the CEG estimates (which read the records and nothing the rules
-    # decide). Each table, as soon as it is built, goes
-    # to DuckDB, is checked against its pandera schema and written to Parquet and CSV, so that little
-    # is left to do once the estimates are in. Problems found by the rules or the DS check stop the
-    # helper and discard the folder.
+    # decide). Each table, as soon as it is built, goes to DuckDB, is checked against its pandera
+    # schema and written to Parquet and CSV, so that little is left once the estimates are in.
+    # Problems found by the rules or the DS check stop the helper and discard the folder.
     from .workers import Helper
 
     with Helper() as helper:  # forked now, while this process is small: it computes CEG estimates later
@@ -265,7 +264,7 @@ def _build_jobs(
                 written.add(name)
 
         try:
-            result.tables = tables_mod.build_tables(ds, jobs=jobs, first=check_rules, built=built, helper=helper)
+            result.tables = tables_mod.build_tables(ds, first=check_rules, built=built, helper=helper)
             lap(result, "rules and tables")
             result.diagnostics += frames.check_foreign_keys(result.tables, ds.paths)
             lap(result, "check")

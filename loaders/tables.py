@@ -125,15 +125,14 @@ def build_table(table: Table, objects: list[Any], given: dict[str, list[Any]] | 
 def build_tables(
     ds: Dataset,
     *,
-    jobs: int = 1,
     first: Callable[[], object] | None = None,
     built: Callable[[str, pa.Table], object] | None = None,
     helper: Helper | None = None,
 ) -> dict[str, pa.Table]:
     """Every table of the output contract, as Arrow tables with described fields.
 
-    With `jobs` > 1 or a `helper`, another process starts on the CEG estimates while this process runs `first` (if
-    given; an exception from it stops the workers and propagates) and builds the record tables.
+    With a `helper`, the helper starts on the CEG estimates while this process runs `first` (if given;
+    an exception from it propagates, and the caller closes the helper) and builds the record tables.
     `built(name, table)` is called as each table is done, in the order of the contract.
     """
     done: dict[str, pa.Table] = {}
@@ -147,7 +146,7 @@ def build_tables(
                 if built is not None:
                     built(name, done[name])
 
-    done["ceg"] = build_table(TABLES["ceg"], ceg_rows(ds, jobs=jobs, meanwhile=record_tables, helper=helper))
+    done["ceg"] = build_table(TABLES["ceg"], ceg_rows(ds, meanwhile=record_tables, helper=helper))
     if built is not None:
         built("ceg", done["ceg"])
     return {name: done[name] for name in TABLES}

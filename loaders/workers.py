@@ -13,6 +13,7 @@ Results are merged by chunk, so the outcome is exactly what one process would gi
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import pickle
@@ -43,6 +44,45 @@ def _describe(status: int) -> str:
     if os.WIFSIGNALED(status):
         return f"killed by signal {os.WTERMSIG(status)}"
     return f"exit status {os.waitstatus_to_exitcode(status)}"
+
+
+def _send(fd: int, obj: object) -> None:
+    """One frame: the pickle's length, then the pickle."""
+    blob = pickle.dumps(obj, protocol=5)
+    _write_all(fd, _LENGTH.pack(len(blob)) + blob)
+
+
+def _take(counter: Any, chunks: int) -> int | None:
+    """The next chunk nobody has taken, from a counter shared by every process; None when all are."""
+    with counter.get_lock():
+        i = counter.value
+        if i >= chunks:
+            return None
+        counter.value = i + 1
+    return i
+
+
+def _chunk(fn: Callable[[T], R], items: Sequence[T], size: int, i: int) -> list[R]:
+    """The results of chunk `i` of `items`, chunks of `size`."""
+    return [fn(item) for item in items[i * size : (i + 1) * size]]
+
+
+def _share(out: int, counter: Any, chunks: int, compute: Callable[[int], list[Any]]) -> int:
+    """A worker's part of a job: take chunks until none is left, sending each as it is done, then
+    "end" (exit status 0), or "error" with the traceback (1). 1 also when the parent is gone."""
+    try:
+        while (i := _take(counter, chunks)) is not None:
+            _send(out, ("chunk", i, compute(i)))
+        last: tuple[str, None, str | None] = ("end", None, None)
+        status = 0
+    except BaseException:
+        last = ("error", None, traceback.format_exc())
+        status = 1
+    try:
+        _send(out, last)
+    except OSError:  # the parent is gone: nobody to tell
+        return 1
+    return status
 
 
 def _fork(child: Callable[[int], int], close: Sequence[int]) -> tuple[int, int]:
@@ -91,25 +131,13 @@ class _Stream:
 
     def wait(self) -> list[Any] | None:
         """The frames that have arrived, waiting until there is one; None once the pipe is closed and
-        nothing is left."""
-        while True:
-            with self.lock:
-                eof = self.eof
-            frames = self.frames()
-            if frames:
-                return frames
-            if eof:
-                return None
-            with self.lock:
-                if not self.eof and len(self.buffer) - self.pos < _LENGTH.size + 1:
-                    self.lock.wait(timeout=0.5)
-                elif not self.eof:
-                    self.lock.wait(timeout=0.05)  # part of a frame is in: the rest is on its way
-
-    def finish_status(self) -> int:
-        """Collect the ended process (after `wait` saw the pipe close); its wait status."""
-        self.finish()
-        return self.status or 0
+        nothing is left. The lock is held from the check to the wait, so no arrival goes unnoticed."""
+        with self.lock:
+            while not (frames := self.frames()):
+                if self.eof:
+                    return None
+                self.lock.wait()
+            return frames
 
     def frames(self) -> list[Any]:
         """Every complete frame that has arrived and was not taken yet."""
@@ -171,33 +199,12 @@ def run_forked(
     chunks = -(-n // chunk)
     counter = multiprocessing.get_context("fork").Value("q", 0)
 
-    def next_chunk() -> int | None:
-        with counter.get_lock():
-            i = counter.value
-            if i >= chunks:
-                return None
-            counter.value = i + 1
-        return i
-
-    def compute(i: int) -> list[R]:
-        return [fn(item) for item in items[i * chunk : (i + 1) * chunk]]
+    compute = functools.partial(_chunk, fn, items, chunk)
 
     def worker(fd: int) -> int:
-        try:
-            while (i := next_chunk()) is not None:
-                done = compute(i)
-                blob = pickle.dumps(("chunk", i, done if pack is None else [pack(r) for r in done]), protocol=5)
-                _write_all(fd, _LENGTH.pack(len(blob)) + blob)
-            blob = pickle.dumps(("end", None, None))
-            status = 0
-        except BaseException:
-            blob = pickle.dumps(("error", None, traceback.format_exc()))
-            status = 1
-        try:
-            _write_all(fd, _LENGTH.pack(len(blob)) + blob)
-        except OSError:  # the parent is gone: nobody to tell
-            return 1
-        return status
+        if pack is None:
+            return _share(fd, counter, chunks, compute)
+        return _share(fd, counter, chunks, lambda i: [pack(r) for r in compute(i)])
 
     results: dict[int, list[R]] = {}
     streams: list[_Stream] = []
@@ -215,7 +222,7 @@ def run_forked(
             streams.append(_Stream(pid, fd))
         if meanwhile is not None:
             meanwhile()
-        while (i := next_chunk()) is not None:
+        while (i := _take(counter, chunks)) is not None:
             results[i] = compute(i)
             if progress is not None:
                 progress(min(counter.value * chunk, n), n)
@@ -271,23 +278,13 @@ class Helper:
     ) -> list[R]:
         """[fn(item) for item in items], computed by the helper and this process. `fn` and `items`
         travel by pickle: a module-level function (or a partial of one) and plain data."""
-        n = len(items)
-        chunks = -(-n // chunk)
+        chunks = -(-len(items) // chunk)
         with self._counter.get_lock():
             self._counter.value = 0
-        blob = pickle.dumps((fn, list(items), chunk), protocol=5)
         try:
-            _write_all(self._jobs, _LENGTH.pack(len(blob)) + blob)
+            _send(self._jobs, (fn, list(items), chunk))
         except OSError as exc:
             raise WorkerError(f"the helper process {self.pid} is gone ({exc.strerror})") from None
-
-        def next_chunk() -> int | None:
-            with self._counter.get_lock():
-                i = self._counter.value
-                if i >= chunks:
-                    return None
-                self._counter.value = i + 1
-            return i
 
         results: dict[int, list[R]] = {}
         ended = False
@@ -304,24 +301,23 @@ class Helper:
 
         if meanwhile is not None:
             meanwhile()
-        while (i := next_chunk()) is not None:
-            results[i] = [fn(item) for item in items[i * chunk : (i + 1) * chunk]]
+        while (i := _take(self._counter, chunks)) is not None:
+            results[i] = _chunk(fn, items, chunk, i)
             receive(self._stream.frames())
         while not ended:
             frames = self._stream.wait()
             if frames is None:
-                status = self._stream.finish_status()
-                raise WorkerError(f"the helper process ended before finishing its share ({_describe(status)})")
+                self._stream.finish()
+                why = _describe(self._stream.status or 0)
+                raise WorkerError(f"the helper process ended before finishing its share ({why})")
             receive(frames)
         return [r for i in range(chunks) for r in results[i]]
 
     def close(self) -> None:
-        """Stop the helper and collect it; harmless to call twice."""
+        """Stop the helper and collect it; harmless to call twice. Closing the job pipe ends a helper
+        that is waiting; one still busy with a job (after an error here) is killed."""
         if self._stream.ended:
             return
-        with contextlib.suppress(OSError):
-            blob = pickle.dumps(None)
-            _write_all(self._jobs, _LENGTH.pack(len(blob)) + blob)
         with contextlib.suppress(OSError):
             os.close(self._jobs)
         self._stream.abort()
@@ -334,32 +330,13 @@ class Helper:
 
 
 def _serve(jobs: int, out: int, counter: Any) -> int:  # pragma: no cover - runs in the helper
-    """The helper's loop: read a job, take chunks from the shared counter, send each one back."""
+    """The helper's loop: read a job, take chunks from the shared counter, send each one back. Ends
+    when the job pipe closes: `Helper.close`, or the death of the process that forked it."""
     reader = os.fdopen(jobs, "rb")
-    while True:
-        header = reader.read(_LENGTH.size)
-        if len(header) < _LENGTH.size:
-            return 0  # the parent closed the pipe, or died
+    while len(header := reader.read(_LENGTH.size)) == _LENGTH.size:
         (n,) = _LENGTH.unpack(header)
-        job = pickle.loads(reader.read(n))
-        if job is None:
-            return 0
-        fn, items, chunk = job
+        fn, items, chunk = pickle.loads(reader.read(n))
         chunks = -(-len(items) // chunk)
-        try:
-            while True:
-                with counter.get_lock():
-                    i = counter.value
-                    if i >= chunks:
-                        break
-                    counter.value = i + 1
-                done = [fn(item) for item in items[i * chunk : (i + 1) * chunk]]
-                blob = pickle.dumps(("chunk", i, done), protocol=5)
-                _write_all(out, _LENGTH.pack(len(blob)) + blob)
-            blob = pickle.dumps(("end", None, None))
-        except BaseException:
-            blob = pickle.dumps(("error", None, traceback.format_exc()))
-        try:
-            _write_all(out, _LENGTH.pack(len(blob)) + blob)
-        except OSError:
+        if _share(out, counter, chunks, functools.partial(_chunk, fn, items, chunk)):
             return 1
+    return 0

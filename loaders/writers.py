@@ -170,7 +170,7 @@ def table_meta(meta: dict[str, str]) -> dict[str, str]:
 
 def write_table_files(tmp: Path, name: str, table: pa.Table, meta: dict[str, str]) -> None:
     """The Parquet and CSV files of one table. With --jobs the record tables are written as soon as
-    they are built, while the workers are still on the CEG estimates."""
+    they are built, while the helper is still on the CEG estimates."""
     (tmp / "parquet").mkdir(exist_ok=True)
     (tmp / "csv").mkdir(exist_ok=True)
     _write_parquet(table, TABLES[name], tmp / "parquet" / f"{name}.parquet", table_meta(meta))
