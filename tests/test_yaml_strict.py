@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ptedb.loaders import yaml_strict
 from ptedb.loaders.yaml_strict import MAX_FILE_BYTES, YamlError, _parse_fast, _Unusual, decode, load_bytes, parse
 
 
@@ -109,6 +112,52 @@ CORPUS = sorted(
 )
 
 
+LOOPS = pytest.mark.parametrize("loop", ["c", "python"])
+"""The fast path runs in C where loaders/_fastyaml.c was built, else in Python: both must agree."""
+
+
+@contextlib.contextmanager
+def _fast_loop(loop: str) -> Iterator[None]:
+    if loop == "c" and not yaml_strict.ACCELERATED:
+        pytest.skip("the C fast path was not built (no libyaml headers)")
+    with pytest.MonkeyPatch.context() as mp:
+        if loop == "python":
+            mp.setattr(yaml_strict, "_fastyaml", None)
+        yield
+
+
+def test_c_fast_path_is_built_where_libyaml_headers_are() -> None:
+    """Where libyaml's headers are installed, `pip install` builds the C loop; if it silently did not,
+    every build would be half a second slower."""
+    if not Path("/usr/include/yaml.h").exists():
+        pytest.skip("no libyaml headers on this machine")
+    assert yaml_strict.ACCELERATED
+
+
+def test_c_fast_path_refuses_bad_arguments() -> None:
+    if not yaml_strict.ACCELERATED:
+        pytest.skip("the C fast path was not built")
+    from ptedb.loaders import _fastyaml
+
+    with pytest.raises(TypeError):
+        _fastyaml.parse("text, not bytes", 32, frozenset(), frozenset(), frozenset(), frozenset(), str, _Unusual)
+    with pytest.raises(ValueError, match="max_depth"):
+        _fastyaml.parse(b"a: 1", 0, frozenset(), frozenset(), frozenset(), frozenset(), str, _Unusual)
+
+
+def test_c_fast_path_passes_on_errors_from_the_number_resolver() -> None:
+    """An exception other than `_Unusual` from the resolver is a bug, not a file to hand to `parse`."""
+    if not yaml_strict.ACCELERATED:
+        pytest.skip("the C fast path was not built")
+    from ptedb.loaders import _fastyaml
+
+    def broken(text: str) -> object:
+        raise KeyError(text)
+
+    with pytest.raises(KeyError, match="12"):
+        _fastyaml.parse(b"a: [x, 12]\n", 32, frozenset(), frozenset(), frozenset(), frozenset("1"), broken, _Unusual)
+
+
 def _outcome(raw: bytes, *, fast: bool) -> tuple[str, str]:
     """('ok', repr of the data) or ('refused', code:line:col); repr tells 1, 1.0 and True apart."""
     try:
@@ -123,17 +172,21 @@ def test_fast_path_is_taken_for_plain_records() -> None:
     assert _parse_fast(raw) == parse(decode(raw)).data
 
 
+@LOOPS
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: str(p.relative_to(ROOT.parent)))
-def test_fast_path_agrees_on_every_corpus_file(path: Path) -> None:
+def test_fast_path_agrees_on_every_corpus_file(path: Path, loop: str) -> None:
     raw = path.read_bytes()
-    assert _outcome(raw, fast=True) == _outcome(raw, fast=False)
+    with _fast_loop(loop):
+        assert _outcome(raw, fast=True) == _outcome(raw, fast=False)
 
 
+@LOOPS
 @pytest.mark.parametrize("text", [case[0] for case in REFUSALS])
-def test_fast_path_refuses_what_parse_refuses(text: str) -> None:
-    with pytest.raises(_Unusual):
-        _parse_fast(text.encode())
-    assert _outcome(text.encode(), fast=True) == _outcome(text.encode(), fast=False)
+def test_fast_path_refuses_what_parse_refuses(text: str, loop: str) -> None:
+    with _fast_loop(loop):
+        with pytest.raises(_Unusual):
+            _parse_fast(text.encode())
+        assert _outcome(text.encode(), fast=True) == _outcome(text.encode(), fast=False)
 
 
 _SCALARS = st.sampled_from(
@@ -219,7 +272,24 @@ def _documents(draw: st.DrawFn) -> bytes:
     return prefix + text.encode("utf-8")
 
 
+@LOOPS
 @settings(max_examples=600, deadline=None)
-@given(_documents())
-def test_fast_path_agrees_on_generated_documents(raw: bytes) -> None:
-    assert _outcome(raw, fast=True) == _outcome(raw, fast=False)
+@given(raw=_documents())
+def test_fast_path_agrees_on_generated_documents(raw: bytes, loop: str) -> None:
+    with _fast_loop(loop):
+        assert _outcome(raw, fast=True) == _outcome(raw, fast=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=_documents())
+def test_c_and_python_loops_give_the_same_data(raw: bytes) -> None:
+    if not yaml_strict.ACCELERATED:
+        pytest.skip("the C fast path was not built")
+
+    def run(fn: Callable[[bytes], object]) -> str:
+        try:
+            return repr(fn(raw))
+        except _Unusual:
+            return "unusual"
+
+    assert run(_parse_fast) == run(yaml_strict._parse_fast_py)
