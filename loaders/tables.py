@@ -108,17 +108,24 @@ def build_table(table: Table, objects: list[Any], given: dict[str, list[Any]] | 
     give the same bytes, whatever order the file system lists them in."""
     columns = None if given else _sorted_dict_columns(table, objects)
     if columns is None:
-        given = given or {}
+        # The rows are put in order before the columns are read, so that only the objects (and any
+        # given columns) are reordered, not every column (0.04 s of 0.2 s for the evaluations).
+        given = dict(given or {})
+        by_name = {c.name: c for c in table.columns}
+        keys = [
+            given[k] if k in given else _column(by_name[k].path, objects, by_name[k].kind == "list")
+            for k in table.primary_key
+        ]
+        key = keys[0].__getitem__ if len(keys) == 1 else lambda i: tuple(k[i] for k in keys)
+        order = sorted(range(len(objects)), key=key)
+        if order != list(range(len(objects))):
+            objects = [objects[i] for i in order]
+            given = {name: [values[i] for i in order] for name, values in given.items()}
         parts: dict[tuple[str, ...], list[Any]] = {}
         columns = {
             c.name: given[c.name] if c.name in given else _column(c.path, objects, c.kind == "list", parts)
             for c in table.columns
         }
-        keys = [columns[k] for k in table.primary_key]
-        key = keys[0].__getitem__ if len(keys) == 1 else lambda i: tuple(k[i] for k in keys)
-        order = sorted(range(len(objects)), key=key)
-        if order != list(range(len(objects))):
-            columns = {name: [values[i] for i in order] for name, values in columns.items()}
     return pa.Table.from_pydict(columns, schema=arrow_schema(table))
 
 

@@ -21,7 +21,7 @@ import signal
 import struct
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -50,6 +50,9 @@ def _send(fd: int, obj: object) -> None:
     """One frame: the pickle's length, then the pickle."""
     blob = pickle.dumps(obj, protocol=5)
     _write_all(fd, _LENGTH.pack(len(blob)) + blob)
+
+
+send_frame = _send
 
 
 def _take(counter: Any, chunks: int) -> int | None:
@@ -340,3 +343,37 @@ def _serve(jobs: int, out: int, counter: Any) -> int:  # pragma: no cover - runs
         if _share(out, counter, chunks, functools.partial(_chunk, fn, items, chunk)):
             return 1
     return 0
+
+
+class Producer:
+    """A process forked now that runs `child(fd)` and sends frames (`send_frame`) through `fd`, which
+    this process takes as they arrive (`frames`). A frame ("error", text) from the child, or its pipe
+    closing early, raises WorkerError. The child is killed and collected on the way out of `with`,
+    unless it has ended; it dies with this process too (its next frame meets a closed pipe)."""
+
+    def __init__(self, child: Callable[[int], int]) -> None:
+        pid, fd = _fork(child, [])
+        self._stream = _Stream(pid, fd)
+        self.pid = pid
+
+    def frames(self) -> Iterator[Any]:
+        """Every frame, in order, as it arrives, until the pipe closes."""
+        while (frames := self._stream.wait()) is not None:
+            for frame in frames:
+                if frame[0] == "error":
+                    raise WorkerError(f"process {self.pid} failed:\n{frame[1]}")
+                yield frame
+                if frame[0] == "end":
+                    return
+        self._stream.finish()
+        raise WorkerError(f"process {self.pid} ended early ({_describe(self._stream.status or 0)})")
+
+    def close(self) -> None:
+        if not self._stream.ended:
+            self._stream.abort()
+
+    def __enter__(self) -> Producer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -142,6 +142,9 @@ def test_datapackage_describes_csv(built: Path) -> None:
 def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     """A bug that produces an inconsistent ceg row is caught by pandera before anything is written
     (with --jobs each table is checked as it is built, into a folder the build then throws away)."""
+    from ptedb.loaders import records
+
+    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)  # the fixture is small: force the pipeline
     before = tree_digest(built / "dist")
     original = tables_mod.build_table
 
@@ -165,6 +168,9 @@ def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.Monkey
 def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     """Foreign keys across compiled tables: a model row lost by a bug leaves evaluations pointing at
     nothing, and the build stops before writing."""
+    from ptedb.loaders import records
+
+    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)  # the fixture is small: force the pipeline
     before = tree_digest(built / "dist")
     original = tables_mod.build_table
 
@@ -424,3 +430,26 @@ def test_database_writer_reports_an_error_and_never_hangs(tmp_path: Path) -> Non
     aborted = DatabaseWriter(tmp_path / "b.duckdb")
     aborted.abort()  # returns at once, whatever was or was not handed in
     assert aborted.error is None
+
+
+def test_a_failing_build_worker_is_a_clear_error_and_writes_nothing(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --jobs the tables are built in a forked producer: a bug there ends the build with exit 1,
+    a message that names it (with the producer's traceback), and the previous dist/ untouched."""
+    from ptedb.loaders import records
+
+    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)
+    before = tree_digest(built / "dist")
+
+    def broken(table, objects, given=None):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug in the table builder")
+
+    monkeypatch.setattr(tables_mod, "build_table", broken)
+    result = invoke(["build", "--force", "--jobs", "2"], built)
+    assert result.exit_code == 1
+    assert "the build failed in a worker process" in result.stderr
+    assert "RuntimeError: a bug in the table builder" in result.stderr
+    assert "was left as it was" in result.stderr
+    assert tree_digest(built / "dist") == before
+    assert not list(built.glob(".dist.tmp-*"))

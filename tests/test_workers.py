@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from ptedb.loaders.workers import Helper, WorkerError, run_forked
+from ptedb.loaders.workers import Helper, Producer, WorkerError, run_forked, send_frame
 
 PARENT = os.getpid()
 
@@ -153,3 +153,60 @@ def test_the_helper_ends_when_this_process_dies() -> None:
         time.sleep(0.05)
     else:
         pytest.fail(f"helper {helper_pid} still running after its parent was killed")
+
+
+# --- the producer of a --jobs build --------------------------------------------------------------
+
+
+def _counting_child(fd: int) -> int:
+    for i in range(500):
+        send_frame(fd, ("n", i, "x" * (i % 7000)))
+    send_frame(fd, ("end",))
+    return 0
+
+
+def test_producer_frames_arrive_in_order_and_end() -> None:
+    with Producer(_counting_child) as producer:
+        frames = list(producer.frames())
+    assert frames[-1] == ("end",)
+    assert [f[1] for f in frames[:-1]] == list(range(500))
+    assert all(f[2] == "x" * (f[1] % 7000) for f in frames[:-1])
+    assert _no_children_left()
+
+
+def test_producer_error_frame_is_raised_with_its_text() -> None:
+    def child(fd: int) -> int:
+        send_frame(fd, ("n", 1))
+        send_frame(fd, ("error", "Traceback ...\nValueError: boom in the producer"))
+        return 1
+
+    got = []
+    with pytest.raises(WorkerError, match=r"(?s)process \d+ failed:.*boom in the producer"), Producer(child) as p:
+        got.extend(p.frames())
+    assert got == [("n", 1)]
+    assert _no_children_left()
+
+
+@pytest.mark.parametrize("how", ["exit", "kill"])
+def test_producer_that_stops_early_is_reported_not_ignored(how: str) -> None:
+    def child(fd: int) -> int:
+        send_frame(fd, ("n", 1))
+        if how == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return 3  # ends without its "end" frame
+
+    expected = "killed by signal 9" if how == "kill" else "exit status 3"
+    with pytest.raises(WorkerError, match=rf"ended early \({expected}\)"), Producer(child) as producer:
+        list(producer.frames())
+    assert _no_children_left()
+
+
+def test_leaving_a_producer_early_kills_and_collects_it() -> None:
+    def child(fd: int) -> int:
+        send_frame(fd, ("n", 1))
+        time.sleep(60)
+        return 0
+
+    with Producer(child) as producer:
+        assert next(iter(producer.frames())) == ("n", 1)
+    assert _no_children_left()
