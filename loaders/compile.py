@@ -13,6 +13,7 @@ import ctypes.util
 import datetime as dt
 import errno
 import fcntl
+import importlib.abc
 import os
 import shutil
 import tempfile
@@ -223,13 +224,28 @@ def _count(entries: list[Entry]) -> int:
 # sending records back and validating them again.
 
 
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """pyarrow imports pandas, if it can, the first time it converts a Python list (0.15 s), only to
+    ask whether the list is a pandas object; it takes an ImportError as "no pandas". The producer never
+    needs pandas (the pandera checks run in the other process), and there the import would delay the
+    first table, so the producer refuses it."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("the build's producer process does not use pandas")
+        return None
+
+
 def _produce(fd: int, records: Path, key: Key) -> int:  # pragma: no cover - runs in the producer
     """The producer's part; frames: ("progress", step, i, n), ("validated", diagnostics, files, paths,
     info), ("table", name, table) for each table, then ("end", timings), or ("error", traceback)."""
+    import sys
     import traceback
 
     from .workers import Helper, send_frame
 
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())
     try:
         clock = time.perf_counter()
         timings: dict[str, float] = {}
