@@ -6,12 +6,14 @@ the file system lists them in.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
 from ptedb.schema.columns import TABLES, Table
+from pydantic import BaseModel
 
 from .ceg_table import ceg_rows
 from .records import Dataset
@@ -121,12 +123,51 @@ def build_table(table: Table, objects: list[Any], given: dict[str, list[Any]] | 
         if order != list(range(len(objects))):
             objects = [objects[i] for i in order]
             given = {name: [values[i] for i in order] for name, values in given.items()}
-        parts: dict[tuple[str, ...], list[Any]] = {}
-        columns = {
-            c.name: given[c.name] if c.name in given else _column(c.path, objects, c.kind == "list", parts)
-            for c in table.columns
-        }
+        read = [c for c in table.columns if c.name not in given]
+        kinds = {type(o) for o in objects}
+        if not objects:
+            read_columns: dict[str, list[Any]] = {c.name: [] for c in read}
+        elif read and len(kinds) == 1 and issubclass(next(iter(kinds)), BaseModel):
+            # Records (pydantic models, never dicts): one generated function reads a whole row, and
+            # the rows are transposed in C, a third of the time of reading column by column.
+            rows = map(_row_reader(table.name, tuple(c.name for c in read)), objects)
+            read_columns = dict(zip((c.name for c in read), map(list, zip(*rows, strict=True)), strict=True))
+        else:
+            parts: dict[tuple[str, ...], list[Any]] = {}
+            read_columns = {c.name: _column(c.path, objects, c.kind == "list", parts) for c in read}
+        columns = {c.name: given[c.name] if c.name in given else read_columns[c.name] for c in table.columns}
     return pa.Table.from_pydict(columns, schema=arrow_schema(table))
+
+
+@functools.cache
+def _row_reader(table_name: str, names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function of one record giving the values of the columns `names` of a table, generated from the
+    column registry: `row.a.b` for each column path, None where a parent is None, lists copied. The
+    attribute names are the models' field names (identifiers, checked), never input."""
+    spec = {c.name: c for c in TABLES[table_name].columns}
+    lines: list[str] = []
+    held: dict[tuple[str, ...], str] = {(): "row"}
+
+    def holder(prefix: tuple[str, ...]) -> str:
+        if prefix not in held:
+            parent = holder(prefix[:-1])
+            var = held[prefix] = f"v{len(held)}"
+            get = f"{parent}.{prefix[-1]}"
+            guarded = get if parent == "row" else f"None if {parent} is None else {get}"
+            lines.append(f"    {var} = {guarded}")
+        return held[prefix]
+
+    values = []
+    for name in names:
+        column = spec[name]
+        if not all(part.isidentifier() for part in column.path):
+            raise ValueError(f"column {table_name}.{name}: path {column.path} is not made of identifiers")
+        value = holder(column.path)
+        values.append(f"None if {value} is None else list({value})" if column.kind == "list" else value)
+    source = "def read(row):\n" + "\n".join(lines) + f"\n    return ({', '.join(values)},)\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<row reader of {table_name}>", "exec"), namespace)  # names checked above: see the docstring
+    return namespace["read"]
 
 
 def build_tables(
