@@ -5,14 +5,115 @@
  * libyaml. This module reads the same events from libyaml directly and builds the dicts and lists
  * itself. It is a copy of `_parse_fast`'s loop, nothing more: the same bail-outs (raised as the
  * exception class it is given), the same key handling, and the scalar resolution of that module
- * (the sets of null and boolean words, and its function for the scalars that may be numbers, are
- * passed in), so that the Python loop stays the definition and tests hold the two to the same
+ * (its sets of null and boolean words are passed in; its number patterns are matched by hand in
+ * number_kind), so that the Python loop stays the definition and tests hold the two to the same
  * outcome on every file. Without a C compiler and libyaml's headers the module is not built and
  * yaml_strict uses the Python loop.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <yaml.h>
+#include <math.h>
+
+#define DIGIT(c) ((c) >= '0' && (c) <= '9')
+
+/* yaml_strict's number patterns, matched by hand (the regexes of that module are the definition):
+ *   _INT           ^[-+]?[0-9]+$
+ *   _FLOAT         ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+ *   _SPECIAL_FLOAT ^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$
+ * Returns 1 for an integer, 2 for a float, 3 for a special float, 0 for anything else. */
+static int
+number_kind(PyObject *text)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+#define AT(i) PyUnicode_READ(kind, data, (i))
+    Py_ssize_t i = 0;
+    if (n > 0 && (AT(0) == '-' || AT(0) == '+'))
+        i = 1;
+    Py_ssize_t k = i;
+    while (k < n && DIGIT(AT(k)))
+        k++;
+    Py_ssize_t int_digits = k - i;
+    if (int_digits > 0 && k == n)
+        return 1;
+    int is_float = 0;
+    if (int_digits > 0) {
+        if (k < n && AT(k) == '.') {
+            k++;
+            while (k < n && DIGIT(AT(k)))
+                k++;
+        }
+        is_float = 1;
+    } else if (k < n && AT(k) == '.') {
+        Py_ssize_t start = ++k;
+        while (k < n && DIGIT(AT(k)))
+            k++;
+        is_float = k > start;
+    }
+    if (is_float && k < n && (AT(k) == 'e' || AT(k) == 'E')) {
+        k++;
+        if (k < n && (AT(k) == '-' || AT(k) == '+'))
+            k++;
+        Py_ssize_t start = k;
+        while (k < n && DIGIT(AT(k)))
+            k++;
+        if (k == start)
+            is_float = 0;
+    }
+    if (is_float && k == n)
+        return 2;
+    /* special floats: a sign only before .inf */
+    if (n - i == 4 && AT(i) == '.') {
+        Py_UCS4 a = AT(i + 1), b = AT(i + 2), c = AT(i + 3);
+        if ((a == 'i' && b == 'n' && c == 'f') || (a == 'I' && b == 'n' && c == 'f') ||
+            (a == 'I' && b == 'N' && c == 'F'))
+            return 3;
+        if (i == 0 && ((a == 'n' && b == 'a' && c == 'n') || (a == 'N' && b == 'a' && c == 'N') ||
+                       (a == 'N' && b == 'A' && c == 'N')))
+            return 3;
+    }
+#undef AT
+    return 0;
+}
+
+/* _number_fast: the value of a plain scalar that may be a number; NULL with *bail = 1 where that
+ * function raises _Unusual, NULL with *bail = -1 on a Python error. Steals `text`. */
+static PyObject *
+number_value(PyObject *text, Py_ssize_t max_int_chars, int *bail)
+{
+    PyObject *value;
+    switch (number_kind(text)) {
+    case 1:
+        if (PyUnicode_GET_LENGTH(text) > max_int_chars) {
+            Py_DECREF(text);
+            *bail = 1;
+            return NULL;
+        }
+        value = PyLong_FromUnicodeObject(text, 10);
+        break;
+    case 2:
+        value = PyFloat_FromString(text);
+        if (value != NULL && isinf(PyFloat_AS_DOUBLE(value))) {
+            Py_CLEAR(value);
+            Py_DECREF(text);
+            *bail = 1;
+            return NULL;
+        }
+        break;
+    case 3:
+        Py_DECREF(text);
+        *bail = 1;
+        return NULL;
+    default:
+        return text;
+    }
+    Py_DECREF(text);
+    if (value == NULL)
+        *bail = -1;
+    return value;
+}
 
 typedef struct {
     PyObject *container; /* borrowed: owned by the document being built */
@@ -20,16 +121,17 @@ typedef struct {
     PyObject *key; /* owned, or NULL */
 } Frame;
 
-/* parse(raw, max_depth, nulls, trues, falses, numeric_start, resolve_number, unusual) -> data */
+/* parse(raw, max_depth, nulls, trues, falses, numeric_start, max_int_chars, unusual) -> data */
 static PyObject *
 fast_parse(PyObject *self, PyObject *args)
 {
     Py_buffer raw;
     int max_depth;
-    PyObject *nulls, *trues, *falses, *numeric_start, *resolve_number, *unusual;
-    if (!PyArg_ParseTuple(args, "y*iO!O!O!O!OO:parse", &raw, &max_depth, &PyFrozenSet_Type, &nulls,
+    Py_ssize_t max_int_chars;
+    PyObject *nulls, *trues, *falses, *numeric_start, *unusual;
+    if (!PyArg_ParseTuple(args, "y*iO!O!O!O!nO:parse", &raw, &max_depth, &PyFrozenSet_Type, &nulls,
                           &PyFrozenSet_Type, &trues, &PyFrozenSet_Type, &falses, &PyFrozenSet_Type,
-                          &numeric_start, &resolve_number, &unusual))
+                          &numeric_start, &max_int_chars, &unusual))
         return NULL;
     if (max_depth < 1 || max_depth > 4096) {
         PyBuffer_Release(&raw);
@@ -84,7 +186,7 @@ fast_parse(PyObject *self, PyObject *args)
                     yaml_scalar_style_t style = event.data.scalar.style;
                     if ((style == YAML_PLAIN_SCALAR_STYLE || style == YAML_ANY_SCALAR_STYLE) &&
                         event.data.scalar.plain_implicit) {
-                        /* _plain_fast: words first; what may be a number goes to Python */
+                        /* _plain_fast: words first, then what may be a number */
                         Py_ssize_t n = PyUnicode_GET_LENGTH(text);
                         int numeric = 0;
                         if (n > 0) {
@@ -99,10 +201,7 @@ fast_parse(PyObject *self, PyObject *args)
                             }
                         }
                         if (bail == 0 && numeric) {
-                            value = PyObject_CallOneArg(resolve_number, text);
-                            Py_DECREF(text);
-                            if (value == NULL)
-                                bail = PyErr_ExceptionMatches(unusual) ? (PyErr_Clear(), 1) : -1;
+                            value = number_value(text, max_int_chars, &bail);
                         } else if (bail == 0) {
                             int hit;
                             if ((hit = PySet_Contains(nulls, text)) != 0) {
@@ -227,7 +326,7 @@ libyaml_version(PyObject *self, PyObject *Py_UNUSED(args))
 
 static PyMethodDef methods[] = {
     {"parse", fast_parse, METH_VARARGS,
-     "parse(raw, max_depth, nulls, trues, falses, numeric_start, resolve_number, unusual): the data of a "
+     "parse(raw, max_depth, nulls, trues, falses, numeric_start, max_int_chars, unusual): the data of a "
      "well-formed record file; raises `unusual` for anything yaml_strict's `parse` must decide."},
     {"libyaml_version", libyaml_version, METH_NOARGS, "The (major, minor, patch) of the libyaml linked in."},
     {NULL, NULL, 0, NULL},

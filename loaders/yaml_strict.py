@@ -318,7 +318,8 @@ def _plain_fast(text: str) -> Any:
 
 
 def _number_fast(text: str) -> Any:
-    """`_plain_fast` for a scalar whose first character may start a number (the C loop calls this)."""
+    """`_plain_fast` for a scalar whose first character may start a number (`number_kind` and
+    `number_value` in _fastyaml.c do the same)."""
     if _INT.match(text):
         if len(text) > _MAX_INT_DIGITS:
             raise _Unusual
@@ -348,7 +349,7 @@ def _parse_fast(raw: bytes) -> Any:
     if _fastyaml is None:
         return _parse_fast_py(raw)
     return _fastyaml.parse(
-        raw, MAX_DEPTH, _NULL_WORDS, _TRUE_WORDS, _FALSE_WORDS, _NUMERIC_START, _number_fast, _Unusual
+        raw, MAX_DEPTH, _NULL_WORDS, _TRUE_WORDS, _FALSE_WORDS, _NUMERIC_START, _MAX_INT_DIGITS, _Unusual
     )
 
 

@@ -140,22 +140,83 @@ def test_c_fast_path_refuses_bad_arguments() -> None:
     from ptedb.loaders import _fastyaml
 
     with pytest.raises(TypeError):
-        _fastyaml.parse("text, not bytes", 32, frozenset(), frozenset(), frozenset(), frozenset(), str, _Unusual)
+        _fastyaml.parse("text, not bytes", 32, frozenset(), frozenset(), frozenset(), frozenset(), 308, _Unusual)
     with pytest.raises(ValueError, match="max_depth"):
-        _fastyaml.parse(b"a: 1", 0, frozenset(), frozenset(), frozenset(), frozenset(), str, _Unusual)
+        _fastyaml.parse(b"a: 1", 0, frozenset(), frozenset(), frozenset(), frozenset(), 308, _Unusual)
 
 
-def test_c_fast_path_passes_on_errors_from_the_number_resolver() -> None:
-    """An exception other than `_Unusual` from the resolver is a bug, not a file to hand to `parse`."""
+_NUMBERISH = st.text(alphabet="0123456789+-.eEinfINFaAN_x ", min_size=1, max_size=12)
+
+
+def _c_scalar(text: str) -> str:
+    """What the C loop makes of `text` as a plain scalar in a list (repr, or 'unusual')."""
+    try:
+        return repr(_parse_fast(b"- " + text.encode() + b"\n"))
+    except _Unusual:
+        return "unusual"
+
+
+def _py_scalar(text: str) -> str:
+    try:
+        return repr(yaml_strict._parse_fast_py(b"- " + text.encode() + b"\n"))
+    except _Unusual:
+        return "unusual"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0",
+        "-0",
+        "+7",
+        "007",
+        "1" * 308,
+        "1" * 309,
+        "-" + "1" * 308,
+        "1.",
+        ".5",
+        "+.5",
+        "-.5e-3",
+        "1e3",
+        "1.e5",
+        "1e",
+        "1e+",
+        ".e5",
+        ".",
+        "+",
+        "-",
+        "1_000",
+        "0x1F",
+        "0o17",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        ".inf",
+        "-.Inf",
+        "+.INF",
+        ".nan",
+        "-.nan",
+        ".NaN",
+        ".NAN",
+        ".nAn",
+        "..5",
+        "1..2",
+        "1.2.3",
+        "١٢",
+    ],
+)
+def test_c_number_patterns_match_the_python_ones(text: str) -> None:
     if not yaml_strict.ACCELERATED:
         pytest.skip("the C fast path was not built")
-    from ptedb.loaders import _fastyaml
+    assert _c_scalar(text) == _py_scalar(text)
 
-    def broken(text: str) -> object:
-        raise KeyError(text)
 
-    with pytest.raises(KeyError, match="12"):
-        _fastyaml.parse(b"a: [x, 12]\n", 32, frozenset(), frozenset(), frozenset(), frozenset("1"), broken, _Unusual)
+@settings(max_examples=1500, deadline=None)
+@given(text=_NUMBERISH)
+def test_c_number_patterns_match_on_generated_scalars(text: str) -> None:
+    if not yaml_strict.ACCELERATED:
+        pytest.skip("the C fast path was not built")
+    assert _c_scalar(text) == _py_scalar(text)
 
 
 def _outcome(raw: bytes, *, fast: bool) -> tuple[str, str]:
