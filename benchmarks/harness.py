@@ -348,6 +348,7 @@ def _meta(
         "python": f"{platform.python_version()} ({sys.executable})",
         "ptedb": f"{version}, git {rev.stdout.strip() or 'unknown'}{' (dirty tree)' if dirty.stdout.strip() else ''}",
         "libyaml": f"{yaml.__version__} (C loader {'available' if yaml.__with_libyaml__ else 'MISSING'})",
+        "ptedb's YAML fast path": _fast_path(ptedb),
         "check-jsonschema": js_version,
         "repeats": str(args.repeat),
         "pinned to one CPU": "yes (sched_setaffinity; --jobs steps excepted)" if args.pin_one_core else "no",
@@ -355,6 +356,14 @@ def _meta(
         "seed": str(args.seed),
         "bytecode": bytecode,
     }
+
+
+def _fast_path(ptedb: str) -> str:
+    """Whether the ptedb being timed reads records with its C loop (loaders/_fastyaml.c) or in Python."""
+    python = str(Path(ptedb).with_name("python"))
+    probe = "from ptedb.loaders import yaml_strict as y; print('C' if y.ACCELERATED else 'Python')"
+    done = subprocess.run([python, "-c", probe], capture_output=True, text=True)
+    return f"{done.stdout.strip()} (loaders/_fastyaml.c)" if done.returncode == 0 else "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,6 @@ from ptedb.validation.diagnostics import Diagnostic
 
 from ptedb import __version__
 
-from . import records as records_mod
 from .cache import BuildError, Key, check_replaceable, key_for, up_to_date
 from .gc_pause import gc_paused
 from .records import Dataset
@@ -204,9 +203,13 @@ def _build(records: Path, out: Path, progress: Progress | None, jobs: int, key: 
         lap(result, "write")
         return result
 
-    if key.scan is not None and _count(key.scan.entries) < records_mod.PARALLEL_MIN_FILES:
+    if key.scan is not None and _count(key.scan.entries) < PIPELINE_MIN_FILES:
         return _build(records, out, progress, 1, key)  # forking costs more than it saves
     return _build_pipelined(records, out, progress, key, lap)
+
+
+PIPELINE_MIN_FILES = 256
+"""Below this many entries in records/, a build with --jobs runs in one process."""
 
 
 def _count(entries: list[Entry]) -> int:

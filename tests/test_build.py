@@ -142,9 +142,7 @@ def test_datapackage_describes_csv(built: Path) -> None:
 def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     """A bug that produces an inconsistent ceg row is caught by pandera before anything is written
     (with --jobs each table is checked as it is built, into a folder the build then throws away)."""
-    from ptedb.loaders import records
-
-    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)  # the fixture is small: force the pipeline
+    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)  # the fixture is small: force the pipeline
     before = tree_digest(built / "dist")
     original = tables_mod.build_table
 
@@ -168,9 +166,7 @@ def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.Monkey
 def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
     """Foreign keys across compiled tables: a model row lost by a bug leaves evaluations pointing at
     nothing, and the build stops before writing."""
-    from ptedb.loaders import records
-
-    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)  # the fixture is small: force the pipeline
+    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)  # the fixture is small: force the pipeline
     before = tree_digest(built / "dist")
     original = tables_mod.build_table
 
@@ -333,6 +329,7 @@ def test_parallel_build_gives_the_same_bytes(project: Path, monkeypatch: pytest.
 
     assert invoke(["build", "--out", "one"], project).exit_code == 0
     monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)  # the fixture is small: force the parallel paths
+    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)
     monkeypatch.setattr(ceg_table, "PARALLEL_MIN_EVALUATIONS", 0)
     assert invoke(["build", "--out", "two", "--jobs", "2"], project).exit_code == 0
     assert tree_digest(project / "one" / "parquet") == tree_digest(project / "two" / "parquet")
@@ -407,6 +404,7 @@ def test_parallel_build_with_bad_records_writes_nothing(
     from ptedb.loaders import ceg_table, records
 
     monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)
     monkeypatch.setattr(ceg_table, "PARALLEL_MIN_EVALUATIONS", 0)
     before = tree_digest(built / "dist")
     shutil.copytree(BAD / case / "records", built / "records", dirs_exist_ok=True)
@@ -437,9 +435,7 @@ def test_a_failing_build_worker_is_a_clear_error_and_writes_nothing(
 ) -> None:
     """With --jobs the tables are built in a forked producer: a bug there ends the build with exit 1,
     a message that names it (with the producer's traceback), and the previous dist/ untouched."""
-    from ptedb.loaders import records
-
-    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)
+    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)  # the fixture is small: force the pipeline
     before = tree_digest(built / "dist")
 
     def broken(table, objects, given=None):  # type: ignore[no-untyped-def]

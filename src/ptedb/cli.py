@@ -48,7 +48,15 @@ RecordsOpt = Annotated[Path, typer.Option("--records", help="Folder of YAML reco
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder of the build output.", show_default=True)]
 JobsOpt = Annotated[
     int,
-    typer.Option("--jobs", "-j", min=1, max=64, help="Processes to use, this one included (1: no worker processes)."),
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        max=64,
+        help="Processes to use, this one included (1: no worker processes). build: 2 or more run a build of "
+        "256+ files as a pipeline of two processes and a helper. validate: only without the C parser, "
+        "where spreading files over processes pays.",
+    ),
 ]
 
 
