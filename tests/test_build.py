@@ -394,6 +394,50 @@ def test_scan_reads_a_file_that_reports_no_size() -> None:
     assert len(read_capped("/proc/self/status", 10)) == 10
 
 
+def _reference_digest(root: Path) -> str:
+    """The scan's digest, spelled out: for every entry in name order, its path, its kind and what it
+    holds. The scan computes it in fewer steps; this holds it to the same value, so that a change of
+    scheme (which would rebuild every dist/ once) is deliberate."""
+    import hashlib
+    import stat as stat_mod
+
+    h = hashlib.sha256()
+
+    def walk(folder: Path, prefix: str) -> None:
+        for p in sorted(folder.iterdir(), key=lambda p: p.name):
+            h.update((prefix + p.name).encode("utf-8", "surrogateescape") + b"\0")
+            if p.is_symlink():
+                h.update(b"link\0" + os.fsencode(os.readlink(p)))
+            elif p.is_file():
+                h.update(b"file\0" + p.read_bytes()[:1_000_001])
+            elif p.is_dir():
+                h.update(b"dir\0")
+                walk(p, prefix + p.name + "/")
+            else:
+                h.update(f"other {stat_mod.S_IFMT(p.lstat().st_mode)}".encode())
+            h.update(b"\0")
+
+    walk(root, "")
+    return h.hexdigest()
+
+
+def test_scan_digest_follows_its_scheme(tmp_path: Path) -> None:
+    from ptedb.loaders.scan import scan
+
+    root = tmp_path / "records"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "a.yaml").write_text("id: a\n")
+    (root / "models" / "b.yaml").write_bytes(b"")
+    (root / "models" / "big.yaml").write_bytes(b"x" * 1_200_000)
+    (root / "dataset.yaml").write_text("title: t\n")
+    (root / "link.yaml").symlink_to("models/a.yaml")
+    os.mkfifo(root / "fifo.yaml")
+    (root / "empty").mkdir()
+    assert scan(root).digest == _reference_digest(root)
+    (root / "models" / "a.yaml").write_text("id: b\n")
+    assert scan(root).digest == _reference_digest(root)
+
+
 @pytest.mark.parametrize("case", ["ref001-unknown-source", "rec002-chance-out-of-range", "sch020-missing-field"])
 def test_parallel_build_with_bad_records_writes_nothing(
     built: Path, monkeypatch: pytest.MonkeyPatch, case: str
