@@ -361,9 +361,11 @@ def _meta(
 def _fast_path(ptedb: str) -> str:
     """Whether the ptedb being timed reads records with its C loop (loaders/_fastyaml.c) or in Python."""
     python = str(Path(ptedb).with_name("python"))
-    probe = "from ptedb.loaders import yaml_strict as y; print('C' if y.ACCELERATED else 'Python')"
+    probe = "from ptedb.loaders import yaml_strict as y; print(y.ACCELERATED)"
     done = subprocess.run([python, "-c", probe], capture_output=True, text=True)
-    return f"{done.stdout.strip()} (loaders/_fastyaml.c)" if done.returncode == 0 else "unknown"
+    if done.returncode != 0:
+        return "unknown"
+    return "C (loaders/_fastyaml.c)" if done.stdout.strip() == "True" else "Python (loaders/_fastyaml.c not built)"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - depends on how the package was install
     _fastyaml = None
 
 ACCELERATED = _fastyaml is not None
-"""True when the fast path runs in C; the same outcome either way, about 0.5 s faster at 10,000 files."""
+"""True when the fast path runs in C; the same outcome either way, about 0.6 s faster at 10,000 files."""
 
 
 MAX_DEPTH = 32
