@@ -171,7 +171,9 @@ fast_parse(PyObject *self, PyObject *args)
                 PyObject *text = PyUnicode_DecodeUTF8((const char *)event.data.scalar.value,
                                                       (Py_ssize_t)event.data.scalar.length, "strict");
                 if (text == NULL) {
-                    bail = -1;
+                    /* libyaml checks UTF-8 as it reads, so this should not happen; if it does, `parse`
+                     * decides the file (decode() names the byte) rather than an error escaping here */
+                    bail = PyErr_ExceptionMatches(PyExc_UnicodeDecodeError) ? (PyErr_Clear(), 1) : -1;
                 } else if (want_key) {
                     int seen = PyDict_Contains(current, text);
                     if (seen != 0) {
