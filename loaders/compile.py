@@ -144,8 +144,7 @@ def build(
 
 def prepare_writers() -> None:
     """Import what compiling, checking and writing need (pyarrow, pandas, pandera, DuckDB: about 0.5 s)
-    and let pandera register its backends. With `--jobs`, this runs while the workers parse, instead
-    of before and after."""
+    and let pandera register its backends. With `--jobs`, this runs while the producer validates."""
     import duckdb  # noqa: F401
     from ptedb.validation import frames
 

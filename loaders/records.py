@@ -494,13 +494,12 @@ runs in one process. (`build --jobs` splits its work differently and does gain: 
 def _results(
     tasks: list[Task],
     jobs: int,
-    meanwhile: typing.Callable[[], object] | None,
     progress: typing.Callable[[int, int], None] | None,
 ) -> tuple[typing.Iterable[FileResult], bool]:
     """The results, and whether progress was already reported while computing them."""
     if jobs <= 1 or len(tasks) < PARALLEL_MIN_FILES:
         return (check_file(*t) for t in tasks), False
-    checked = run_forked(_check_task, tasks, jobs, meanwhile=meanwhile, progress=progress, pack=_pack, unpack=_unpack)
+    checked = run_forked(_check_task, tasks, jobs, progress=progress, pack=_pack, unpack=_unpack)
     return (res for res, _ in checked), True
 
 
@@ -510,14 +509,12 @@ def load(
     *,
     jobs: int = 1,
     walked: Scan | None = None,
-    meanwhile: typing.Callable[[], object] | None = None,
 ) -> Dataset:
     """Read every record under `root`; problems are collected in `Dataset.diagnostics`, never raised.
 
     `walked` is a scan of `root` already made (for the build key): its bytes are checked rather than
     read again. `jobs` > 1 checks files in that many processes, this one included (results are merged
-    in file order, so the outcome is the same as with one); `meanwhile` then runs here while the
-    workers start on the files.
+    in file order, so the outcome is the same as with one).
     """
     ds = Dataset(root=Path(root))
     if walked is None or walked.root != ds.root:
@@ -528,7 +525,7 @@ def load(
     _read_info(ds, walked)
     tasks = list(_record_files(ds, walked))
     total = len(tasks)
-    results, reported = _results(tasks, jobs, meanwhile, progress)
+    results, reported = _results(tasks, jobs, progress)
     for i, res in enumerate(results):
         stem = res.stem
         key = (res.folder, stem)

@@ -173,21 +173,17 @@ def _row_reader(table_name: str, names: tuple[str, ...]) -> Callable[[Any], tupl
 def build_tables(
     ds: Dataset,
     *,
-    first: Callable[[], object] | None = None,
     built: Callable[[str, pa.Table], object] | None = None,
     helper: Helper | None = None,
 ) -> dict[str, pa.Table]:
     """Every table of the output contract, as Arrow tables with described fields.
 
-    With a `helper`, the helper starts on the CEG estimates while this process runs `first` (if given;
-    an exception from it propagates, and the caller closes the helper) and builds the record tables.
-    `built(name, table)` is called as each table is done, in the order of the contract.
+    With a `helper`, the helper starts on the CEG estimates while this process builds the record
+    tables. `built(name, table)` is called as each table is done, in the order of the contract.
     """
     done: dict[str, pa.Table] = {}
 
     def record_tables() -> None:
-        if first is not None:
-            first()
         for name, table in TABLES.items():
             if name != "ceg":
                 done[name] = build_table(table, *_objects(ds, name))

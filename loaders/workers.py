@@ -46,13 +46,10 @@ def _describe(status: int) -> str:
     return f"exit status {os.waitstatus_to_exitcode(status)}"
 
 
-def _send(fd: int, obj: object) -> None:
+def send_frame(fd: int, obj: object) -> None:
     """One frame: the pickle's length, then the pickle."""
     blob = pickle.dumps(obj, protocol=5)
     _write_all(fd, _LENGTH.pack(len(blob)) + blob)
-
-
-send_frame = _send
 
 
 def _take(counter: Any, chunks: int) -> int | None:
@@ -75,14 +72,14 @@ def _share(out: int, counter: Any, chunks: int, compute: Callable[[int], list[An
     "end" (exit status 0), or "error" with the traceback (1). 1 also when the parent is gone."""
     try:
         while (i := _take(counter, chunks)) is not None:
-            _send(out, ("chunk", i, compute(i)))
+            send_frame(out, ("chunk", i, compute(i)))
         last: tuple[str, None, str | None] = ("end", None, None)
         status = 0
     except BaseException:
         last = ("error", None, traceback.format_exc())
         status = 1
     try:
-        _send(out, last)
+        send_frame(out, last)
     except OSError:  # the parent is gone: nobody to tell
         return 1
     return status
@@ -285,7 +282,7 @@ class Helper:
         with self._counter.get_lock():
             self._counter.value = 0
         try:
-            _send(self._jobs, (fn, list(items), chunk))
+            send_frame(self._jobs, (fn, list(items), chunk))
         except OSError as exc:
             raise WorkerError(f"the helper process {self.pid} is gone ({exc.strerror})") from None
 
@@ -348,12 +345,14 @@ def _serve(jobs: int, out: int, counter: Any) -> int:  # pragma: no cover - runs
 class Producer:
     """A process forked now that runs `child(fd)` and sends frames (`send_frame`) through `fd`, which
     this process takes as they arrive (`frames`). A frame ("error", text) from the child, or its pipe
-    closing early, raises WorkerError. The child is killed and collected on the way out of `with`,
-    unless it has ended; it dies with this process too (its next frame meets a closed pipe)."""
+    closing early, raises WorkerError. On the way out of `with` the child is collected: waited for
+    once its "end" frame has arrived, killed otherwise. It dies with this process too (its next frame
+    meets a closed pipe)."""
 
     def __init__(self, child: Callable[[int], int]) -> None:
         pid, fd = _fork(child, [])
         self._stream = _Stream(pid, fd)
+        self._done = False
         self.pid = pid
 
     def frames(self) -> Iterator[Any]:
@@ -362,14 +361,20 @@ class Producer:
             for frame in frames:
                 if frame[0] == "error":
                     raise WorkerError(f"process {self.pid} failed:\n{frame[1]}")
-                yield frame
                 if frame[0] == "end":
+                    self._done = True
+                yield frame
+                if self._done:
                     return
         self._stream.finish()
         raise WorkerError(f"process {self.pid} ended early ({_describe(self._stream.status or 0)})")
 
     def close(self) -> None:
-        if not self._stream.ended:
+        if self._stream.ended:
+            return
+        if self._done:
+            self._stream.finish()
+        else:
             self._stream.abort()
 
     def __enter__(self) -> Producer:

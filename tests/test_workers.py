@@ -168,6 +168,7 @@ def _counting_child(fd: int) -> int:
 def test_producer_frames_arrive_in_order_and_end() -> None:
     with Producer(_counting_child) as producer:
         frames = list(producer.frames())
+    assert producer._stream.status == 0  # after its "end" frame, waited for, not killed
     assert frames[-1] == ("end",)
     assert [f[1] for f in frames[:-1]] == list(range(500))
     assert all(f[2] == "x" * (f[1] % 7000) for f in frames[:-1])

@@ -24,11 +24,10 @@ def validate(
     *,
     jobs: int = 1,
     walked: Scan | None = None,
-    meanwhile: Callable[[], object] | None = None,
 ) -> Dataset:
-    """Load and check; `meanwhile` runs in this process while worker processes parse (jobs > 1)."""
+    """Load and check every record; problems are in the dataset's diagnostics, never raised."""
     cb = (lambda i, n: progress("validate", i, n)) if progress else None
     with gc_paused():
-        ds = load(records, progress=cb, jobs=jobs, walked=walked, meanwhile=meanwhile)
+        ds = load(records, progress=cb, jobs=jobs, walked=walked)
         rules.run(ds)
     return ds
