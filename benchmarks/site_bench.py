@@ -26,7 +26,7 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build here and keep the result (default: a temporary folder)")
     args = parser.parse_args()
 
-    from ptedb.loaders.compile import build
+    from ptedb.build import build
     from ptedb.site import build_site
     from ptedb.site.linkcheck import check
     from ptedb.site.synthetic import write_records

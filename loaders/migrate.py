@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 from ptedb.schema.models import BY_FOLDER, SCHEMA_VERSION
 
-from .yaml_strict import YamlError, load_bytes
+from .parse import YamlError, load_bytes
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: dict[int, Migration] = {}

@@ -20,11 +20,7 @@ from pathlib import Path
 
 MAX_FILE_BYTES = 1_000_000
 """No record is anywhere near this; anything larger is a mistake or an attack. Defined here, not in
-yaml_strict, so that the no-change build (a scan and a hash) never imports the YAML parser."""
-
-KEEP_BYTES = 512 * 2**20
-"""Bytes kept in memory for the loader, over all files; past this, files are hashed and dropped, and
-the loader reads them again. Real record files are a few kB each: 10,000 of them keep about 40 MB."""
+the parser, so that the no-change build (a scan and a hash) never imports the YAML parser."""
 
 
 @dataclass(slots=True)
@@ -36,7 +32,8 @@ class Entry:
     kind: str
     """'file', 'dir', 'link' or 'other' (FIFO, socket, device)."""
     data: bytes | None = None
-    """A file's bytes (at most MAX_FILE_BYTES + 1), or None when unreadable or past the memory budget."""
+    """A file's bytes (at most MAX_FILE_BYTES + 1), or None when unreadable. Real record files are a few
+    kB each: 10,000 of them keep about 40 MB."""
     error: str | None = None
     """Why the entry could not be read, in the words of the OS."""
     children: list[Entry] = field(default_factory=list)
@@ -94,10 +91,8 @@ def scan(root: Path | str) -> Scan:
         return Scan(root, [], "", exists=False)
     h = hashlib.sha256()
     limit = MAX_FILE_BYTES + 1
-    budget = KEEP_BYTES
 
     def walk(folder: str, prefix: str) -> list[Entry]:
-        nonlocal budget
         try:
             with os.scandir(folder) as it:
                 found = sorted(it, key=lambda e: e.name)
@@ -114,9 +109,7 @@ def scan(root: Path | str) -> Scan:
                     entry.kind = "file"
                     data = read_capped(d.path, limit)
                     h.update(b"".join((name, b"file\0", data, b"\0")))  # one update, the same digest
-                    if len(data) <= budget:
-                        entry.data = data
-                        budget -= len(data)
+                    entry.data = data
                     out.append(entry)
                     continue
                 h.update(name)

@@ -25,6 +25,28 @@ _RENAMES = {"benchmark": "benchmark_id", "model": "model_id", "baseline": "basel
 
 
 @dataclass(frozen=True)
+class Kind:
+    """How a column kind is stored and named in each output; the one map from kind to type."""
+
+    arrow: str
+    """pyarrow type factory: `string`, `float64`, ... (`list` is a list of strings)."""
+    sql: str
+    frictionless: str
+    words: str
+    """As the site's field reference names it."""
+
+
+KINDS: dict[str, Kind] = {
+    "string": Kind("string", "VARCHAR", "string", "text"),
+    "float": Kind("float64", "DOUBLE", "number", "number"),
+    "int": Kind("int64", "BIGINT", "integer", "integer"),
+    "bool": Kind("bool_", "BOOLEAN", "boolean", "boolean"),
+    "date": Kind("date32", "DATE", "date", "date"),
+    "list": Kind("list", "VARCHAR[]", "array", "list of text"),
+}
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     path: tuple[str, ...]
@@ -45,6 +67,10 @@ class Table:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
     foreign_keys: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
+    folder: str | None = None
+    """The records folder whose files a row comes from, so a problem in a row can name its file."""
+    per_record: bool = False
+    """One row per record of `folder`, read straight from the record."""
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -176,19 +202,26 @@ def _ceg_columns() -> tuple[Column, ...]:
     return tuple(flatten(m.CegRow))
 
 
-def _record_table(cls: type[m.Record], name: str, exclude: tuple[str, ...] = ()) -> tuple[Column, ...]:
-    return tuple(flatten(cls, exclude=("schema_version", *exclude)))
+def _record_table(
+    cls: type[m.Record],
+    primary_key: tuple[str, ...],
+    foreign_keys: tuple[tuple[str, str, str], ...] = (),
+    *,
+    exclude: tuple[str, ...] = (),
+) -> Table:
+    """The table of one record kind: one row per record, named for its folder."""
+    columns = tuple(flatten(cls, exclude=("schema_version", *exclude)))
+    return Table(cls.folder, cls.__doc__ or "", columns, primary_key, foreign_keys, cls.folder, per_record=True)
 
 
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        Table(
-            "enhancements",
-            m.Enhancement.__doc__ or "",
-            _record_table(m.Enhancement, "enhancements", ("evaluations",)),
+        _record_table(
+            m.Enhancement,
             ("id",),
             (("introduced_in", "sources", "id"), ("superseded_by", "enhancements", "id")),
+            exclude=("evaluations",),
         ),
         Table(
             "evaluations",
@@ -202,27 +235,17 @@ TABLES: dict[str, Table] = {
                 ("baseline_id", "baselines", "id"),
                 ("source_id", "sources", "id"),
             ),
+            m.Enhancement.folder,
         ),
-        Table(
-            "models",
-            m.Model.__doc__ or "",
-            _record_table(m.Model, "models"),
-            ("id",),
-            (("source_id", "sources", "id"), ("training_compute_source_id", "sources", "id")),
+        _record_table(
+            m.Model, ("id",), (("source_id", "sources", "id"), ("training_compute_source_id", "sources", "id"))
         ),
-        Table(
-            "benchmarks",
-            m.Benchmark.__doc__ or "",
-            _record_table(m.Benchmark, "benchmarks"),
-            ("id",),
-            (("source_id", "sources", "id"),),
-        ),
-        Table(
-            "baselines",
-            m.Baseline.__doc__ or "",
-            _record_table(m.Baseline, "baselines", ("points",)),
+        _record_table(m.Benchmark, ("id",), (("source_id", "sources", "id"),)),
+        _record_table(
+            m.Baseline,
             ("id",),
             (("benchmark_id", "benchmarks", "id"), ("source_id", "sources", "id")),
+            exclude=("points",),
         ),
         Table(
             "baseline_points",
@@ -240,15 +263,10 @@ TABLES: dict[str, Table] = {
             ),
             ("baseline_id", "model_id"),
             (("baseline_id", "baselines", "id"), ("model_id", "models", "id")),
+            m.Baseline.folder,
         ),
-        Table("sources", m.Source.__doc__ or "", _record_table(m.Source, "sources"), ("id",)),
-        Table(
-            "tradeoffs",
-            m.Tradeoff.__doc__ or "",
-            _record_table(m.Tradeoff, "tradeoffs"),
-            ("id",),
-            (("source_id", "sources", "id"),),
-        ),
+        _record_table(m.Source, ("id",)),
+        _record_table(m.Tradeoff, ("id",), (("source_id", "sources", "id"),)),
         Table(
             "ceg",
             m.CegRow.__doc__ or "",

@@ -216,7 +216,8 @@ def _swap(new: Path, dest: Path) -> None:
 @contextlib.contextmanager
 def _lock(out: Path) -> Iterator[None]:
     """The build lock of `ptedb build`, so a concurrent build waits rather than replacing dist/ under us."""
-    from ptedb.loaders.compile import BuildError, build_lock
+    from ptedb.cache import BuildError
+    from ptedb.lock import build_lock
 
     try:
         with build_lock(out):

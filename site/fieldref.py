@@ -107,7 +107,7 @@ def _code(text: str) -> str:
 def page(views: list[tuple[str, str]], macros: list[tuple[str, str]]) -> str:
     """The Markdown of the field reference page."""
     from ptedb.schema import models as m
-    from ptedb.schema.columns import TABLES
+    from ptedb.schema.columns import KINDS, TABLES
 
     out = [
         "# Field reference",
@@ -145,18 +145,10 @@ def page(views: list[tuple[str, str]], macros: list[tuple[str, str]]) -> str:
         "reference becomes `<prefix>_id` and `<prefix>_locator`.",
         "",
     ]
-    type_names = {
-        "string": "text",
-        "float": "number",
-        "int": "integer",
-        "bool": "boolean",
-        "date": "date",
-        "list": "list of text",
-    }
     for name, spec in TABLES.items():
         fks = ", ".join(f"{c} → {t}.{tc}" for c, t, tc in spec.foreign_keys)
         rows = "".join(
-            f"<tr><td><code>{h(c.name)}</code></td><td>{h(type_names.get(c.kind, c.kind))}</td>"
+            f"<tr><td><code>{h(c.name)}</code></td><td>{h(KINDS[c.kind].words)}</td>"
             f"<td>{'yes' if c.nullable else 'no'}</td><td>{h(c.description)}"
             + (f" Allowed: {', '.join(f'<code>{h(v)}</code>' for v in c.choices)}." if c.choices else "")
             + "</td></tr>"

@@ -16,16 +16,7 @@ import pyarrow as pyarrow
 import pyarrow.compute as pc
 from ptedb.schema.columns import TABLES, Table
 
-from .diagnostics import Diagnostic
-
-_FOLDER_OF_TABLE = {
-    "enhancements": "enhancements",
-    "models": "models",
-    "benchmarks": "benchmarks",
-    "baselines": "baselines",
-    "sources": "sources",
-    "tradeoffs": "tradeoffs",
-}
+from .dataset import Diagnostic
 
 
 def _ceg_checks() -> list[pa.Check]:
@@ -86,22 +77,10 @@ def _where(name: str, df: pd.DataFrame, index: Any, paths: dict[tuple[str, str],
         rid = str(df.loc[index, key]) if index is not None and index in df.index else ""
     except (KeyError, TypeError):
         rid = ""
-    folder = _FOLDER_OF_TABLE.get(name)
+    folder = TABLES[name].folder
     if name == "evaluations" and "/" in rid:
-        folder, rid = "enhancements", rid.split("/")[0]
-    if name == "baseline_points":
-        folder = "baselines"
+        rid = rid.split("/")[0]
     return paths.get((folder or "", rid), f"<{name} table>")
-
-
-def warm_up() -> None:
-    """Validate an empty frame against every schema. Pandera registers its backends (and imports
-    what they need) on the first validation; with --jobs this runs while the workers parse, so that
-    the checks after them cost only the checking."""
-    from ptedb.loaders.tables import arrow_schema
-
-    for name, table in TABLES.items():
-        _schema(name).validate(arrow_schema(table).empty_table().to_pandas(), lazy=True)
 
 
 def check_table(name: str, table: pyarrow.Table, paths: dict[tuple[str, str], str]) -> list[Diagnostic]:

@@ -12,8 +12,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ptedb.loaders.records import Dataset, suggest
 from ptedb.schema.models import Baseline, Benchmark, Enhancement, Evaluation, Model, SourceRef
+
+from .dataset import Dataset, suggest
 
 REL_TOLERANCE = 0.05
 """Derived figures (6·N·D, cost fractions) must agree with their inputs to 5 %: papers round."""

@@ -8,9 +8,6 @@ Exit status: 0 success, 1 invalid data or a failed build, 2 a usage error (typer
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -21,7 +18,7 @@ import typer
 from ptedb import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ptedb.validation.diagnostics import Diagnostic
+    from ptedb.validation.dataset import Diagnostic
 
 app = typer.Typer(
     name="ptedb",
@@ -46,18 +43,6 @@ class QueryFormat(StrEnum):
 
 RecordsOpt = Annotated[Path, typer.Option("--records", help="Folder of YAML records.", show_default=True)]
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder of the build output.", show_default=True)]
-JobsOpt = Annotated[
-    int,
-    typer.Option(
-        "--jobs",
-        "-j",
-        min=1,
-        max=64,
-        help="Processes to use, this one included (1: no worker processes). build: 2 or more run a build of "
-        "256+ files as a pipeline of two processes and a helper. validate: only without the C parser, "
-        "where spreading files over processes pays.",
-    ),
-]
 
 
 def _err(message: str) -> None:
@@ -128,17 +113,16 @@ def _root(
 def validate(
     records: RecordsOpt = Path("records"),
     format: Annotated[ReportFormat, typer.Option("--format", help="Report format.")] = ReportFormat.text,
-    jobs: JobsOpt = 1,
 ) -> None:
     """Check every record (SCH, REC and REF rules) and report all problems at once."""
-    from ptedb.validation.check import validate as run_validate
+    from ptedb.check import validate as run_validate
 
     bar, cb = _progress()
     if bar:
         with bar:
-            ds = run_validate(records, cb, jobs=jobs)
+            ds = run_validate(records, cb)
     else:
-        ds = run_validate(records, cb, jobs=jobs)
+        ds = run_validate(records, cb)
     _report(ds.diagnostics, format)
     if ds.diagnostics:
         if format is ReportFormat.text:
@@ -154,7 +138,6 @@ def build(
     records: RecordsOpt = Path("records"),
     out: OutOpt = Path("dist"),
     format: Annotated[ReportFormat, typer.Option("--format", help="Report format for problems.")] = ReportFormat.text,
-    jobs: JobsOpt = 1,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even when nothing changed.")] = False,
     timings: Annotated[bool, typer.Option("--timings", help="Print how long each step took.")] = False,
 ) -> None:
@@ -162,16 +145,9 @@ def build(
 
     Does nothing when --out already holds a build of the same records by the same code.
     """
-    from ptedb.loaders.gc_pause import gc_paused
-
-    with gc_paused():  # from the first file read to the last file written: see gc_pause
-        _build(records, out, format, jobs, force, timings)
-
-
-def _build(records: Path, out: Path, format: ReportFormat, jobs: int, force: bool, timings: bool) -> None:
     import time
 
-    from ptedb.loaders import cache
+    from ptedb import cache
 
     start = time.perf_counter()
     try:
@@ -187,15 +163,15 @@ def _build(records: Path, out: Path, format: ReportFormat, jobs: int, force: boo
             _err(_timings(steps, start))
         return
 
-    from ptedb.loaders.compile import build as run_build
+    from ptedb.build import build as run_build
 
     bar, cb = _progress()
     try:
         if bar:
             with bar:
-                result = run_build(records, out, cb, jobs=jobs, force=True, key=key)
+                result = run_build(records, out, cb, force=True, key=key)
         else:
-            result = run_build(records, out, cb, jobs=jobs, force=True, key=key)
+            result = run_build(records, out, cb, force=True, key=key)
     except cache.BuildError as exc:
         _fail(f"{exc}; {out} was left as it was")
     if timings:
@@ -405,7 +381,7 @@ def new(
     from ptedb.schema.templates import KINDS, template
 
     if kind not in KINDS:
-        from ptedb.loaders.records import suggest
+        from ptedb.validation.dataset import suggest
 
         _fail(f"unknown kind '{kind}'{suggest(kind, KINDS)}; use one of: {', '.join(KINDS)}", 2)
     if not re.match(ID_PATTERN, id) or len(id) > 100:
@@ -462,11 +438,12 @@ def diff(
     """
     import json
 
-    from ptedb.loaders import diff as d
+    from ptedb import diff as d
+    from ptedb.revisions import load_side
 
     try:
-        old_tables, old_meta = d.load_side(old, Path.cwd())
-        new_tables, new_meta = d.load_side(new, Path.cwd())
+        old_tables, old_meta = load_side(old, Path.cwd())
+        new_tables, new_meta = load_side(new, Path.cwd())
     except d.DiffError as exc:
         _fail(str(exc), 2)
     result = d.diff_tables(old_tables, new_tables)
@@ -505,7 +482,6 @@ def site(
             _fail(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", 2)
         host, bound = server.server_address[:2]
         _err(f"serving http://{host}:{bound}/ (Ctrl-C to stop)")
-        gc.enable()  # main() turned the collector off for short commands; this one runs until stopped
         try:
             server.serve_forever()
         except KeyboardInterrupt:  # pragma: no cover - interactive only
@@ -515,36 +491,9 @@ def site(
 
 
 def main() -> None:
-    """The `ptedb` command. Ends with `os._exit` once the command is done and its output flushed.
-
-    After a build of 10,000 records the interpreter would spend about 0.4 s at exit freeing millions
-    of objects one by one, which the OS reclaims at once anyway. Every file is written, and every lock
-    released, before the command returns, so skipping that teardown loses nothing (mypy ends the same
-    way). Tests call `app` in-process and are not affected.
-
-    Hypothesis, when it is installed (the test extra), is kept out: pandera imports it on its first
-    validation only to offer data-generation strategies, which no command uses, and that import was
-    0.12 s of every build. Marking it absent makes pandera take its "not installed" branch.
-
-    The cyclic garbage collector is off for the whole command, not only inside a build or validation
-    (see `ptedb.loaders.gc_pause`): switched back on as they return, its first collection traversed
-    the millions of objects they had made, 0.15 s at N = 10,000, just before the process ends.
-    `site --serve`, the one command that runs for long, switches it back on before serving.
-    """
-    sys.modules.setdefault("hypothesis", None)  # type: ignore[assignment]
-    gc.disable()
+    """The `ptedb` command."""
     try:
         app()
-        code: object = 0
     except KeyboardInterrupt:  # pragma: no cover - interactive only
         _err("interrupted")
-        code = 130
-    except SystemExit as exc:
-        code = exc.code
-    if code is not None and not isinstance(code, int):
-        _err(str(code))
-        code = 1
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(code or 0)
+        sys.exit(130)

@@ -6,19 +6,17 @@ a baseline or a compute figure: those rows carry `meaningful = false` and a reas
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ptedb.schema.models import Baseline, Enhancement, Evaluation, Model
+from ptedb.schema.models import Baseline, CegRow, Enhancement, Evaluation, Model
+from ptedb.validation.dataset import Dataset
 
-from ptedb.ceg import estimate
-
-from .records import Dataset
-from .workers import Helper
+from .ceg import estimate
 
 DEFAULT_METHOD = "interpolate"
+CEG_COLUMNS = tuple(CegRow.model_fields)
+"""The keys of a row, in the order of the `ceg` table's columns."""
 
 
 def _compute(model: Model | None) -> float | None:
@@ -51,8 +49,7 @@ model id, baseline id, enhanced score, reported CEG."""
 
 @dataclass(frozen=True)
 class Inputs:
-    """What the estimates read from the dataset, as plain data: picklable, so that a helper process
-    forked before the dataset was loaded can compute rows from it (see `workers.Helper`)."""
+    """What the estimates read from the dataset, looked up once per build rather than once per row."""
 
     method: str
     compute: dict[str, float | None]
@@ -94,26 +91,20 @@ def row_of(inputs: Inputs, c: Case) -> dict[str, Any]:
     """One `ceg` row. Pure: the same inputs give the same row, in any process."""
     evaluation_id, enhancement_id, category, benchmark, model, baseline_id, enhanced_score, reported = c
     base_compute = inputs.compute.get(model)
-    row: dict[str, Any] = {
-        "evaluation_id": evaluation_id,
-        "enhancement_id": enhancement_id,
-        "category": category,
-        "benchmark_id": benchmark,
-        "model_id": model,
-        "baseline_id": baseline_id,
-        "base_compute_flop": base_compute,
-        "equivalent_compute_flop": None,
-        "ceg": None,
-        "ceg_low": None,
-        "ceg_high": None,
-        "method": inputs.method,
-        "extrapolated": False,
-        "extrapolation_oom": None,
-        "lower_bound": None,
-        "meaningful": False,
-        "reason": None,
-        "reported_ceg": reported,
-    }
+    row: dict[str, Any] = dict.fromkeys(CEG_COLUMNS)
+    row.update(
+        evaluation_id=evaluation_id,
+        enhancement_id=enhancement_id,
+        category=category,
+        benchmark_id=benchmark,
+        model_id=model,
+        baseline_id=baseline_id,
+        base_compute_flop=base_compute,
+        method=inputs.method,
+        extrapolated=False,
+        meaningful=False,
+        reported_ceg=reported,
+    )
     curve = inputs.curves.get(baseline_id) if baseline_id else None
     if curve is None:
         row["reason"] = "no baseline: the source reports no un-enhanced scaling curve for this evaluation"
@@ -159,31 +150,7 @@ def estimate_row(
     return row_of(Inputs.of(ds, method), case(enhancement, ev))
 
 
-PARALLEL_MIN_EVALUATIONS = 2_000
-
-
-def ceg_rows(
-    ds: Dataset,
-    *,
-    method: str = DEFAULT_METHOD,
-    meanwhile: Callable[[], object] | None = None,
-    helper: Helper | None = None,
-) -> list[dict[str, Any]]:
-    """One row per evaluation, in record order. With a `helper` and many evaluations, the rows are
-    computed by the helper and this process together (the estimates are pure, so the rows are the
-    same either way), and `meanwhile` runs here while the helper starts."""
+def ceg_rows(ds: Dataset, *, method: str = DEFAULT_METHOD) -> list[dict[str, Any]]:
+    """One row per evaluation, in record order."""
     inputs = Inputs.of(ds, method)
-    cases = [case(e, ev) for e in ds.of("enhancements").values() for ev in e.evaluations]
-    one = functools.partial(row_of, inputs)
-    if helper is None or len(cases) < PARALLEL_MIN_EVALUATIONS:
-        if meanwhile is not None:
-            meanwhile()
-        return [one(c) for c in cases]
-    # Each process fits the families it meets, so hand out the evaluations grouped by baseline: a
-    # family is then fitted by one process, not by every one. The rows are put back in record order.
-    order = sorted(range(len(cases)), key=lambda i: cases[i][5] or "")
-    computed = helper.map(one, [cases[i] for i in order], chunk=256, meanwhile=meanwhile)
-    in_order: list[dict[str, Any]] = [{}] * len(cases)
-    for i, row in zip(order, computed, strict=True):
-        in_order[i] = row
-    return in_order
+    return [row_of(inputs, case(e, ev)) for e in ds.of("enhancements").values() for ev in e.evaluations]

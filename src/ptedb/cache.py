@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .scan import Scan, scan
+from ptedb.loaders.scan import Scan, scan
 
 
 class BuildError(Exception):
@@ -78,11 +78,10 @@ def installed_versions(names: tuple[str, ...]) -> dict[str, str]:
 def code_fingerprint() -> str:
     """SHA-256 over ptedb's own source and the versions of the libraries that shape the output: any
     change to the code that reads, checks or writes the data invalidates a cached build."""
+    import ptedb
     import ptedb.loaders
     import ptedb.schema
     import ptedb.validation
-
-    import ptedb
 
     versions = installed_versions(("pyarrow", "duckdb", "pydantic", "PyYAML"))
     libs = " ".join(f"{name} {version}" for name, version in versions.items())

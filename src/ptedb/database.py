@@ -7,22 +7,12 @@ DuckDB file (attached read-only from a URL, say) can ask the same questions; a t
 
 from __future__ import annotations
 
-import queue
-import threading
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-from ptedb.schema.columns import TABLES
 
-SQL_TYPES = {
-    "string": "VARCHAR",
-    "float": "DOUBLE",
-    "int": "BIGINT",
-    "bool": "BOOLEAN",
-    "date": "DATE",
-    "list": "VARCHAR[]",
-}
+from ptedb.schema.columns import KINDS, TABLES
 
 
 def quote_literal(text: str) -> str:
@@ -36,7 +26,7 @@ def quote_ident(name: str) -> str:
 
 def ddl(name: str) -> str:
     spec = TABLES[name]
-    cols = [f"  {quote_ident(c.name)} {SQL_TYPES[c.kind]}{'' if c.nullable else ' NOT NULL'}" for c in spec.columns]
+    cols = [f"  {quote_ident(c.name)} {KINDS[c.kind].sql}{'' if c.nullable else ' NOT NULL'}" for c in spec.columns]
     pk = ", ".join(quote_ident(k) for k in spec.primary_key)
     return f"CREATE TABLE {quote_ident(name)} (\n" + ",\n".join([*cols, f"  PRIMARY KEY ({pk})"]) + "\n)"
 
@@ -180,8 +170,7 @@ def _finish(con: Any, meta: dict[str, str]) -> None:
 def _connect(path: Path) -> Any:
     import duckdb
 
-    # One thread: the writer already runs beside the Parquet and CSV writers (or, with --jobs, beside
-    # the CEG estimates); more DuckDB threads only contend with them for the same cores.
+    # One thread: the tables are a few thousand rows, too small for more threads to gain anything.
     return duckdb.connect(str(path), config={"threads": 1})
 
 
@@ -193,67 +182,3 @@ def write_database(path: Path, tables: dict[str, pa.Table], meta: dict[str, str]
         _finish(con, meta)
     finally:
         con.close()
-
-
-class DatabaseWriter:
-    """The DuckDB file written in a thread of its own, table by table as the tables are handed in.
-
-    With --jobs the record tables are ready long before the CEG estimates: inserting them meanwhile
-    (DuckDB releases the GIL) takes most of the database off the end of the build. Tables must come in
-    the order of the output contract. An error in the thread is raised by `finish`.
-    """
-
-    _FINISH = object()
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.error: BaseException | None = None
-        self._queue: queue.Queue[tuple[object, Any] | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="ptedb-duckdb", daemon=True)
-        self._thread.start()
-
-    def add(self, name: str, table: pa.Table) -> None:
-        self._queue.put((name, table))
-
-    def finish(self, meta: dict[str, str]) -> None:
-        self._queue.put((self._FINISH, meta))
-        self._thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def abort(self) -> None:
-        """Stop after the table in hand; the caller removes the file with its folder. Harmless after
-        `finish`, so a caller can always call it on the way out."""
-        self._queue.put(None)
-        self._thread.join()
-
-    def _run(self) -> None:
-        try:
-            con = _connect(self.path)
-        except BaseException as exc:
-            self.error = exc
-            con = None
-        try:
-            while (item := self._queue.get()) is not None:
-                what, value = item
-                if self.error is None:  # after an error, keep draining: finish() and abort() must return
-                    try:
-                        if what is self._FINISH:
-                            _finish(con, value)
-                        else:
-                            _insert(con, str(what), value)
-                            if self._queue.empty():
-                                # Nothing to insert yet (with --jobs, the CEG estimates are still being
-                                # computed): write what is in so far, so that the last checkpoint,
-                                # which the build waits for, has only the last tables to write.
-                                con.execute("CHECKPOINT")
-                    except BaseException as exc:
-                        self.error = exc
-                if what is self._FINISH:
-                    return
-        finally:
-            if con is not None:
-                try:
-                    con.close()
-                except BaseException as exc:
-                    self.error = self.error or exc

@@ -12,28 +12,24 @@ from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
-from ptedb.schema.columns import TABLES, Table
 from pydantic import BaseModel
 
-from .ceg_table import ceg_rows
-from .records import Dataset
-from .workers import Helper
+from ptedb.schema.columns import KINDS, TABLES, Table
+from ptedb.validation.dataset import Dataset
 
-ARROW_TYPES = {
-    "string": pa.string(),
-    "float": pa.float64(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "list": pa.list_(pa.string()),
-}
+from .ceg_table import ceg_rows
+
+
+def arrow_type(kind: str) -> pa.DataType:
+    name = KINDS[kind].arrow
+    return pa.list_(pa.string()) if name == "list" else getattr(pa, name)()
 
 
 def arrow_schema(table: Table) -> pa.Schema:
     """The Arrow schema of a table, every field carrying its description as metadata."""
     return pa.schema(
         [
-            pa.field(c.name, ARROW_TYPES[c.kind], nullable=c.nullable, metadata={"description": c.description})
+            pa.field(c.name, arrow_type(c.kind), nullable=c.nullable, metadata={"description": c.description})
             for c in table.columns
         ],
         metadata={"description": table.description},
@@ -72,8 +68,9 @@ def _column(
 def _objects(ds: Dataset, name: str) -> tuple[list[Any], dict[str, list[Any]]]:
     """The objects a table's rows are read from, and any columns given outright rather than read
     (the `ceg` table is computed, by `ceg_rows`)."""
-    if name in ("enhancements", "models", "benchmarks", "baselines", "sources", "tradeoffs"):
-        return list(ds.of(name).values()), {}
+    spec = TABLES[name]
+    if spec.per_record and spec.folder is not None:
+        return list(ds.of(spec.folder).values()), {}
     if name == "evaluations":
         pairs = [(eid, ev) for eid, e in ds.of("enhancements").items() for ev in e.evaluations]
         given = {
@@ -170,27 +167,8 @@ def _row_reader(table_name: str, names: tuple[str, ...]) -> Callable[[Any], tupl
     return namespace["read"]
 
 
-def build_tables(
-    ds: Dataset,
-    *,
-    built: Callable[[str, pa.Table], object] | None = None,
-    helper: Helper | None = None,
-) -> dict[str, pa.Table]:
-    """Every table of the output contract, as Arrow tables with described fields.
-
-    With a `helper`, the helper starts on the CEG estimates while this process builds the record
-    tables. `built(name, table)` is called as each table is done, in the order of the contract.
-    """
-    done: dict[str, pa.Table] = {}
-
-    def record_tables() -> None:
-        for name, table in TABLES.items():
-            if name != "ceg":
-                done[name] = build_table(table, *_objects(ds, name))
-                if built is not None:
-                    built(name, done[name])
-
-    done["ceg"] = build_table(TABLES["ceg"], ceg_rows(ds, meanwhile=record_tables, helper=helper))
-    if built is not None:
-        built("ceg", done["ceg"])
-    return {name: done[name] for name in TABLES}
+def build_tables(ds: Dataset) -> dict[str, pa.Table]:
+    """Every table of the output contract, as Arrow tables with described fields."""
+    out = {name: build_table(table, *_objects(ds, name)) for name, table in TABLES.items() if name != "ceg"}
+    out["ceg"] = build_table(TABLES["ceg"], ceg_rows(ds))
+    return {name: out[name] for name in TABLES}

@@ -1,9 +1,8 @@
-"""The files of a build: Parquet, CSV, datapackage.json, the dataset card, changes.json and SHA256SUMS,
-with the DuckDB database written alongside in a second thread.
+"""The files of a build: Parquet, CSV, the DuckDB database, datapackage.json, the dataset card,
+changes.json and SHA256SUMS.
 
-Kept apart from `compile` (which decides what to build and swaps it into place) because these need
-pyarrow and DuckDB: `compile` imports this module only once it has records to write, and with
-`--jobs` it does so while the workers are still parsing.
+Kept apart from `build` (which decides what to build and swaps it into place) because these need
+pyarrow and DuckDB: `build` imports this module only once it has records to write.
 """
 
 from __future__ import annotations
@@ -11,15 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from ptedb.schema.columns import TABLES, Table
 
-from . import duckdb_views
+from ptedb.schema.columns import KINDS, TABLES, Table
+
+from . import database
 from .cache import MARKER
 
 Progress = Callable[[str, int, int], None]
@@ -51,22 +50,9 @@ def _write_csv(table: pa.Table, path: Path) -> None:
     pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
+def sha256(path: Path) -> str:
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-_FRICTIONLESS_TYPES = {
-    "string": "string",
-    "float": "number",
-    "int": "integer",
-    "bool": "boolean",
-    "date": "date",
-    "list": "array",
-}
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def datapackage(out: Path, meta: dict[str, str]) -> dict[str, Any]:
@@ -78,7 +64,7 @@ def datapackage(out: Path, meta: dict[str, str]) -> dict[str, Any]:
         for c in spec.columns:
             f: dict[str, Any] = {
                 "name": c.name,
-                "type": _FRICTIONLESS_TYPES[c.kind],
+                "type": KINDS[c.kind].frictionless,
                 "description": c.description,
             }
             constraints: dict[str, Any] = {}
@@ -113,7 +99,7 @@ def datapackage(out: Path, meta: dict[str, str]) -> dict[str, Any]:
                 "encoding": "utf-8",
                 "description": spec.description,
                 "bytes": path.stat().st_size,
-                "hash": f"sha256:{_sha256(path)}",
+                "hash": f"sha256:{sha256(path)}",
                 "schema": schema,
             }
         )
@@ -168,76 +154,29 @@ def table_meta(meta: dict[str, str]) -> dict[str, str]:
     return {k: meta[k] for k in ("dataset_version", "schema_version", "built_from", "records_sha256")}
 
 
-def write_table_files(tmp: Path, name: str, table: pa.Table, meta: dict[str, str]) -> None:
-    """The Parquet and CSV files of one table. With --jobs the record tables are written as soon as
-    they are built, while the helper is still on the CEG estimates."""
-    (tmp / "parquet").mkdir(exist_ok=True)
-    (tmp / "csv").mkdir(exist_ok=True)
-    _write_parquet(table, TABLES[name], tmp / "parquet" / f"{name}.parquet", table_meta(meta))
-    _write_csv(table, tmp / "csv" / f"{name}.csv")
-
-
 def write_all(
-    tmp: Path,
-    tables: dict[str, pa.Table],
-    meta: dict[str, str],
-    progress: Progress | None,
-    changes: dict[str, Any],
-    database: duckdb_views.DatabaseWriter | None = None,
-    written: frozenset[str] = frozenset(),
+    tmp: Path, tables: dict[str, pa.Table], meta: dict[str, str], changes: dict[str, Any], progress: Progress | None
 ) -> None:
-    """Every file of the build into `tmp`. `database`: a DuckDB writer already running, which has been
-    handed every table (with --jobs); otherwise the database is written here, in a second thread.
-    `written`: tables whose Parquet and CSV files are in `tmp` already."""
+    """Every file of the build into `tmp`."""
     (tmp / "parquet").mkdir(exist_ok=True)
     (tmp / "csv").mkdir(exist_ok=True)
     steps = len(tables) + 3
-    step = 0
-
-    def tick() -> None:
-        nonlocal step
-        step += 1
+    for step, (name, table) in enumerate(tables.items(), 1):
+        _write_parquet(table, TABLES[name], tmp / "parquet" / f"{name}.parquet", table_meta(meta))
+        _write_csv(table, tmp / "csv" / f"{name}.csv")
         if progress:
             progress("write", step, steps)
-
-    # DuckDB, Parquet and CSV writers all release the GIL: the database is written in a second thread
-    # while this one writes the other files, which on two cores hides most of one behind the other.
-    # The database is waited for only before SHA256SUMS, the one file that needs it.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        running = None
-        if database is None:
-            running = pool.submit(duckdb_views.write_database, tmp / "ptedb.duckdb", tables, meta)
-        for name, table in tables.items():
-            if name not in written:
-                write_table_files(tmp, name, table, meta)
-            tick()
-        (tmp / "datapackage.json").write_text(
-            json.dumps(datapackage(tmp, meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
-        tick()
-        (tmp / "changes.json").write_text(json.dumps(changes, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        (tmp / "README.md").write_text(dataset_card(tables, meta), encoding="utf-8")
-        marker = {k: meta[k] for k in ("dataset_version", "ptedb_version", "built_from", "records_sha256", "build_key")}
-        (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
-        if running is not None:
-            running.result()  # re-raises the writer's error, if any, here
-        else:
-            assert database is not None
-            database.finish(meta)
-    tick()
-    sums = []
-    for path in sorted(p for p in tmp.rglob("*") if p.is_file()):
-        sums.append(f"{_sha256(path)}  {path.relative_to(tmp).as_posix()}")
+    database.write_database(tmp / "ptedb.duckdb", tables, meta)
+    (tmp / "datapackage.json").write_text(
+        json.dumps(datapackage(tmp, meta), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (tmp / "changes.json").write_text(json.dumps(changes, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp / "README.md").write_text(dataset_card(tables, meta), encoding="utf-8")
+    marker = {k: meta[k] for k in ("dataset_version", "ptedb_version", "built_from", "records_sha256", "build_key")}
+    (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+    if progress:
+        progress("write", steps - 1, steps)
+    sums = [f"{sha256(p)}  {p.relative_to(tmp).as_posix()}" for p in sorted(q for q in tmp.rglob("*") if q.is_file())]
     (tmp / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
-    tick()
-
-
-def changes(out: Path, tables: dict[str, pa.Table], meta: dict[str, str]) -> dict[str, Any]:
-    """changes.json: what this build changes relative to the build it replaces (all added when none)."""
-    from .diff import DiffError, as_json, diff_tables, read_build
-
-    try:
-        old, old_meta = read_build(out) if out.is_dir() else ({}, {})
-    except (DiffError, OSError, pa.ArrowException):
-        old, old_meta = {}, {}
-    return as_json(diff_tables(old, tables), old_meta, meta)
+    if progress:
+        progress("write", steps, steps)

@@ -7,14 +7,13 @@ reported as an error: a release that silently drops a row breaks every analysis 
 from __future__ import annotations
 
 import math
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
 from ptedb.schema.columns import TABLES
 
 
@@ -97,35 +96,6 @@ def read_build(path: Path) -> tuple[dict[str, pa.Table], dict[str, str]]:
             if not meta and t.schema.metadata:
                 meta = {k.decode(): v.decode() for k, v in t.schema.metadata.items() if k != b"description"}
     return tables, meta
-
-
-def build_revision(rev: str, repo: Path) -> tuple[dict[str, pa.Table], dict[str, str]]:
-    """Build records/ as it was at a git revision, in a temporary folder."""
-    from .compile import build
-
-    with tempfile.TemporaryDirectory(prefix="ptedb-diff-") as tmp:
-        root = Path(tmp)
-        try:
-            archive = subprocess.run(
-                ["git", "-C", str(repo), "archive", "--format=tar", rev, "records"],
-                capture_output=True,
-                check=True,
-                timeout=120,
-            ).stdout
-            subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True, timeout=120)
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise DiffError(f"'{rev}' is neither a build folder nor a git revision with records/ ({exc})") from None
-        result = build(root / "records", root / "dist")
-        if not result.ok:
-            raise DiffError(f"records/ at {rev} do not validate ({len(result.diagnostics)} problems)")
-        return read_build(root / "dist")
-
-
-def load_side(spec: str, repo: Path) -> tuple[dict[str, pa.Table], dict[str, str]]:
-    path = Path(spec)
-    if path.is_dir():
-        return read_build(path)
-    return build_revision(spec, repo)
 
 
 def removed_ids(diff: dict[str, TableDiff]) -> list[str]:
