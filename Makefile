@@ -6,13 +6,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: build test lint schema clean
+.PHONY: build test lint schema bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,site]'
-	@$(BIN)/python -c "from ptedb.loaders import yaml_strict as y; y.ACCELERATED or print('note: the C loop over libyaml (loaders/_fastyaml.c) was not built, so record files are read in Python, about 0.6 s slower per 10,000 files; install a C compiler and libyaml headers (Debian: libyaml-dev), then make clean')"
 	touch $(STAMP)
 
 build: $(STAMP)
@@ -25,6 +24,9 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.harness --sizes real 10000 --repeat 5
 
 schema: $(STAMP)
 	$(BIN)/python -m ptedb.schema.generate

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ptedb.schema.models import CATEGORIES
 
 SIZES = (1.0e9, 7.0e9, 3.0e10, 1.3e11)
 """Parameters of the four members of every synthetic family."""
 
-CATEGORIES = ("tool-use", "prompting", "scaffolding", "solution-choice", "data", "efficiency")
 SETTINGS = ("0-shot", "5-shot", "8-shot chain-of-thought", "pass@1, temperature 0", "maj@32")
 WORDS = (
     "model scaling compute inference training enhancement prompt chain thought tool retrieval search sampling "

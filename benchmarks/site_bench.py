@@ -26,10 +26,11 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="build here and keep the result (default: a temporary folder)")
     args = parser.parse_args()
 
-    from ptedb.build import build
     from ptedb.site import build_site
     from ptedb.site.linkcheck import check
     from ptedb.site.synthetic import write_records
+
+    from ptedb.build import build
 
     with tempfile.TemporaryDirectory(prefix="ptedb-site-bench-") as tmp:
         root = args.keep or Path(tmp)

@@ -58,8 +58,8 @@ _SPECIAL_FLOAT = re.compile(r"^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$")
 class YamlError(Exception):
     """A problem in the YAML itself: its rule code, its words (from `validation.codes`) and 1-based place."""
 
-    def __init__(self, what: str, line: int = 1, column: int = 1, field: str = "", **facts: object) -> None:
-        code, message = say(what, **facts)
+    def __init__(self, wording: str, /, line: int = 1, column: int = 1, field: str = "", **facts: object) -> None:
+        code, message = say(wording, **facts)
         super().__init__(message)
         self.code = code
         self.message = message

@@ -71,11 +71,9 @@ def _release_files(out: Path) -> list[ReleaseFile]:
         path = out / name
         if not path.is_file():
             raise SiteDataError(f"{path} is listed in SHA256SUMS but missing: rebuild with 'ptedb build'")
-        h = hashlib.sha256()
         with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        if h.hexdigest() != digest:
+            actual = hashlib.file_digest(fh, "sha256").hexdigest()
+        if actual != digest:
             raise SiteDataError(f"{path} does not match its SHA256SUMS entry: rebuild with 'ptedb build'")
         files.append(ReleaseFile(name, path.stat().st_size, digest))
     return files

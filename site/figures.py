@@ -14,12 +14,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ptedb.schema.models import CATEGORIES
+
 from .svg import Axis, Chart, Mark, linear_domain, log_domain, pow10_label
 from .text import flop, num, one_line, percent_fraction, times
 
 Row = dict[str, Any]
 
-CATEGORY_ORDER = ("tool-use", "prompting", "scaffolding", "solution-choice", "data", "efficiency")
+CATEGORY_ORDER = CATEGORIES  # in the order the record model lists them
 # Okabe–Ito: distinguishable with the common colour-vision deficiencies, and legible on white.
 CATEGORY_COLORS = {
     "tool-use": "#E69F00",

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from ptedb.schema.models import CATEGORIES
 
-CATEGORIES = ("tool-use", "prompting", "scaffolding", "solution-choice", "data", "efficiency")
 SOURCE = "synthetic-2026-site"
 
 HOSTILE_ID = "hostile-markup"

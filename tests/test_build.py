@@ -10,16 +10,15 @@ import stat
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from conftest import invoke, tree_digest
-from ptedb.loaders import compile as compile_mod
-from ptedb.loaders import duckdb_views
-from ptedb.loaders import tables as tables_mod
 from ptedb.schema.columns import TABLES
 
 import ptedb
+from ptedb import build as compile_mod
+from ptedb import database as duckdb_views
+from ptedb import tables as tables_mod
 
 CONTRACT = [
     "enhancements",
@@ -138,11 +137,8 @@ def test_datapackage_describes_csv(built: Path) -> None:
     assert fields["evaluation_id"]["constraints"]["required"] is True
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
-    """A bug that produces an inconsistent ceg row is caught by pandera before anything is written
-    (with --jobs each table is checked as it is built, into a folder the build then throws away)."""
-    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)  # the fixture is small: force the pipeline
+def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug that produces an inconsistent ceg row is caught by pandera before anything is written."""
     before = tree_digest(built / "dist")
     original = tables_mod.build_table
 
@@ -155,18 +151,16 @@ def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.Monkey
         return original(table, objects, given)
 
     monkeypatch.setattr(tables_mod, "build_table", broken)
-    result = invoke(["build", "--force", "--jobs", jobs], built)
+    result = invoke(["build", "--force"], built)
     assert result.exit_code == 1
     assert "DS001" in result.stderr and "ceg_low <= ceg <= ceg_high" in result.stderr
     assert tree_digest(built / "dist") == before
     assert not list(built.glob(".dist.tmp-*"))  # the folder written meanwhile is gone
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Foreign keys across compiled tables: a model row lost by a bug leaves evaluations pointing at
     nothing, and the build stops before writing."""
-    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)  # the fixture is small: force the pipeline
     before = tree_digest(built / "dist")
     original = tables_mod.build_table
 
@@ -176,7 +170,7 @@ def test_ds_layer_catches_a_row_the_table_builder_lost(built: Path, monkeypatch:
         return original(table, objects, given)
 
     monkeypatch.setattr(tables_mod, "build_table", broken)
-    result = invoke(["build", "--force", "--jobs", jobs], built)
+    result = invoke(["build", "--force"], built)
     assert result.exit_code == 1
     assert "DS001 evaluations.model_id: 'toy-1b' has no row in models.id" in result.stderr
     assert "DS001 baseline_points.model_id: 'toy-1b' has no row in models.id" in result.stderr
@@ -267,7 +261,7 @@ def test_build_into_fresh_location_and_keeps_site(built: Path) -> None:
 
 
 def test_no_change_rebuild_is_skipped_and_any_change_rebuilds(built: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ptedb.loaders import cache
+    from ptedb import cache
 
     before = tree_digest(built / "dist")
     again = invoke(["build"], built)
@@ -302,7 +296,7 @@ def test_library_versions_in_the_fingerprint_match_importlib_metadata(
     first match on sys.path first, exactly as importlib.metadata does."""
     from importlib import metadata
 
-    from ptedb.loaders.cache import installed_versions
+    from ptedb.cache import installed_versions
 
     names = ("pyarrow", "duckdb", "pydantic", "PyYAML", "typing_extensions", "check-jsonschema")
     assert installed_versions(names) == {name: metadata.version(name) for name in names}
@@ -323,26 +317,10 @@ def test_cached_build_is_redone_when_a_file_is_missing(built: Path) -> None:
     assert (built / "dist" / "csv" / "models.csv").is_file()
 
 
-def test_parallel_build_gives_the_same_bytes(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """--jobs only changes how the work is spread: records and CEG rows come out identical."""
-    from ptedb.loaders import ceg_table, records
-
-    assert invoke(["build", "--out", "one"], project).exit_code == 0
-    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)  # the fixture is small: force the parallel paths
-    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)
-    monkeypatch.setattr(ceg_table, "PARALLEL_MIN_EVALUATIONS", 0)
-    assert invoke(["build", "--out", "two", "--jobs", "2"], project).exit_code == 0
-    assert tree_digest(project / "one" / "parquet") == tree_digest(project / "two" / "parquet")
-    bad = project / "records" / "models" / "toy-1b.yaml"
-    bad.write_text(bad.read_text().replace("family: toy", "family: Toy"))
-    one, two = invoke(["validate"], project), invoke(["validate", "--jobs", "2"], project)
-    assert one.exit_code == two.exit_code == 1 and one.stderr == two.stderr
-
-
 def test_build_checks_the_bytes_it_hashed(project: Path) -> None:
     """A file saved between the build key and the loader does not slip in unhashed: the build compiles
     what it hashed, and the next build sees the change."""
-    from ptedb.loaders import cache
+    from ptedb import cache
 
     records = project / "records"
     key = cache.key_for(records)
@@ -358,21 +336,6 @@ def test_build_checks_the_bytes_it_hashed(project: Path) -> None:
     assert (
         "Saved mid-build" in pq.read_table(project / "dist" / "parquet" / "models.parquet").column("name").to_pylist()
     )
-
-
-def test_files_past_the_memory_budget_are_read_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The scan keeps bytes only up to a budget; past it, the loader reads the file itself, with the same
-    outcome, positions included."""
-    from ptedb.loaders import scan
-
-    bad = project / "records" / "models" / "toy-1b.yaml"
-    bad.write_text(bad.read_text().replace("family: toy", "family: Toy"))
-    kept = invoke(["validate"], project)
-    monkeypatch.setattr(scan, "KEEP_BYTES", 0)
-    assert all(e.data is None for top in scan.scan(project / "records").entries for e in top.children)
-    reread = invoke(["validate"], project)
-    assert kept.exit_code == reread.exit_code == 1
-    assert kept.stderr == reread.stderr and "toy-1b.yaml:" in kept.stderr
 
 
 @pytest.mark.parametrize("size", [0, 1, 4095, 4096, 70_000])
@@ -436,60 +399,3 @@ def test_scan_digest_follows_its_scheme(tmp_path: Path) -> None:
     assert scan(root).digest == _reference_digest(root)
     (root / "models" / "a.yaml").write_text("id: b\n")
     assert scan(root).digest == _reference_digest(root)
-
-
-@pytest.mark.parametrize("case", ["ref001-unknown-source", "rec002-chance-out-of-range", "sch020-missing-field"])
-def test_parallel_build_with_bad_records_writes_nothing(
-    built: Path, monkeypatch: pytest.MonkeyPatch, case: str
-) -> None:
-    """With --jobs the rules run while the CEG workers and the DuckDB writer are already busy: a problem
-    they find must still stop the build with the same report, write nothing and leave no folder."""
-    from conftest import BAD
-    from ptedb.loaders import ceg_table, records
-
-    monkeypatch.setattr(records, "PARALLEL_MIN_FILES", 0)
-    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)
-    monkeypatch.setattr(ceg_table, "PARALLEL_MIN_EVALUATIONS", 0)
-    before = tree_digest(built / "dist")
-    shutil.copytree(BAD / case / "records", built / "records", dirs_exist_ok=True)
-    one = invoke(["build", "--force"], built)
-    two = invoke(["build", "--force", "--jobs", "2"], built)
-    assert one.exit_code == two.exit_code == 1
-    assert one.stderr == two.stderr and "nothing was written" in two.stderr
-    assert tree_digest(built / "dist") == before
-    assert not list(built.glob(".dist.tmp-*"))
-
-
-def test_database_writer_reports_an_error_and_never_hangs(tmp_path: Path) -> None:
-    from ptedb.loaders.duckdb_views import DatabaseWriter
-
-    good = pa.table({"x": [1]})
-    writer = DatabaseWriter(tmp_path / "a.duckdb")
-    writer.add("no-such-table", good)  # not in the contract: the insert fails in the thread
-    writer.add("models", good)  # ignored after the error, but drained
-    with pytest.raises(KeyError):
-        writer.finish({"dataset_version": "v1"})
-    aborted = DatabaseWriter(tmp_path / "b.duckdb")
-    aborted.abort()  # returns at once, whatever was or was not handed in
-    assert aborted.error is None
-
-
-def test_a_failing_build_worker_is_a_clear_error_and_writes_nothing(
-    built: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With --jobs the tables are built in a forked producer: a bug there ends the build with exit 1,
-    a message that names it (with the producer's traceback), and the previous dist/ untouched."""
-    monkeypatch.setattr(compile_mod, "PIPELINE_MIN_FILES", 0)  # the fixture is small: force the pipeline
-    before = tree_digest(built / "dist")
-
-    def broken(table, objects, given=None):  # type: ignore[no-untyped-def]
-        raise RuntimeError("a bug in the table builder")
-
-    monkeypatch.setattr(tables_mod, "build_table", broken)
-    result = invoke(["build", "--force", "--jobs", "2"], built)
-    assert result.exit_code == 1
-    assert "the build failed in a worker process" in result.stderr
-    assert "RuntimeError: a bug in the table builder" in result.stderr
-    assert "was left as it was" in result.stderr
-    assert tree_digest(built / "dist") == before
-    assert not list(built.glob(".dist.tmp-*"))

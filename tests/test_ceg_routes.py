@@ -11,9 +11,9 @@ import pytest
 from conftest import invoke
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from ptedb.loaders.compile import build
 
 from ptedb import tradeoff
+from ptedb.build import build
 from ptedb.ceg import estimate
 
 REL = 1e-9

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import subprocess
@@ -51,22 +50,6 @@ def test_no_change_build_imports_no_heavy_module(built: Path) -> None:
     result, heavy = _heavy_imports(["build"], built)
     assert result.returncode == 0 and "up to date" in result.stderr, result.stderr
     assert heavy == []
-
-
-def test_full_build_does_not_import_hypothesis(project: Path) -> None:
-    """Hypothesis is installed here (the test extra); pandera would import it on its first validation
-    for strategies no command uses. The build still runs every DS check without it."""
-    assert importlib.util.find_spec("hypothesis") is not None  # the premise: importable here
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "ptedb", "build", "--jobs", "2"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0 and "built dist" in result.stderr, result.stderr
-    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time:")}
-    assert "pandera" in imported and "hypothesis" not in imported
 
 
 def test_usage_error_exits_2() -> None:

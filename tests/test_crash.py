@@ -28,8 +28,9 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 from conftest import GOOD, tree_digest
-from ptedb.loaders.compile import build_lock
 from ptedb.schema.columns import TABLES
+
+from ptedb.lock import build_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = tuple(TABLES)  # the output contract, as the column registry states it
@@ -41,19 +42,17 @@ SEED = int(os.environ.get("PTEDB_CRASH_SEED", "20261122"))
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _build_cmd(records: Path, out: Path, jobs: str = "1") -> list[str]:
-    return [sys.executable, "-m", "ptedb", "build", "--records", str(records), "--out", str(out), "--jobs", jobs]
+def _build_cmd(records: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "ptedb", "build", "--records", str(records), "--out", str(out)]
 
 
-def build(
-    records: Path, out: Path, cwd: Path, timeout: float = 120, jobs: str = "1"
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(_build_cmd(records, out, jobs), cwd=cwd, capture_output=True, text=True, timeout=timeout)
+def build(records: Path, out: Path, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(_build_cmd(records, out), cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
-def start_build(records: Path, out: Path, cwd: Path, jobs: str = "1") -> subprocess.Popen[bytes]:
+def start_build(records: Path, out: Path, cwd: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        _build_cmd(records, out, jobs),
+        _build_cmd(records, out),
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -61,14 +60,10 @@ def start_build(records: Path, out: Path, cwd: Path, jobs: str = "1") -> subproc
     )
 
 
-def kill(proc: subprocess.Popen[bytes], *, parent_only: bool = False) -> None:
-    """SIGKILL the build's whole process group, or only the build itself (as the OOM killer would),
-    leaving its worker processes orphaned."""
+def kill(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the build's whole process group."""
     with contextlib.suppress(ProcessLookupError):
-        if parent_only:
-            os.kill(proc.pid, signal.SIGKILL)
-        else:
-            os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate(timeout=30)
 
 
@@ -132,14 +127,12 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- SIGKILL at random moments --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_path: Path, jobs: str) -> None:
-    """With --jobs 2 only the build itself is killed: its workers, orphaned, must not matter."""
+def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_path: Path) -> None:
     records = tmp_path / "records"
     shutil.copytree(generated, records)
     out = tmp_path / "dist"
     start = time.perf_counter()
-    first = build(records, out, tmp_path, jobs=jobs)
+    first = build(records, out, tmp_path)
     full_build_s = time.perf_counter() - start
     assert first.returncode == 0, first.stderr
     n_before = assert_complete(out)
@@ -149,7 +142,7 @@ def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_pa
     rng = random.Random(SEED)
     outcomes = []
     for i in range(KILLS):
-        proc = start_build(records, out, tmp_path, jobs)
+        proc = start_build(records, out, tmp_path)
         t0 = time.perf_counter()
         if i % 2 == 0:
             # anywhere in the run: start-up, validation, writing, swap
@@ -162,7 +155,7 @@ def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_pa
             time.sleep(rng.uniform(0, 0.4))
             when = f"{time.perf_counter() - t0:.2f} s in, temporary directory present"
         finished = proc.poll() is not None
-        kill(proc, parent_only=jobs != "1")
+        kill(proc)
         if not out.exists():
             pytest.fail(f"kill {i} ({when}): dist/ is gone")
         n_now = assert_complete(out)
@@ -177,7 +170,7 @@ def test_sigkill_at_random_points_leaves_a_complete_dist(generated: Path, tmp_pa
             _add_source(records, f"zz-added-{i + 2}")  # so that the next killed build would differ again
 
     # the next build cleans up whatever the killed ones left, and succeeds
-    last = build(records, out, tmp_path, jobs=jobs)
+    last = build(records, out, tmp_path)
     assert last.returncode == 0, last.stderr
     assert "Traceback" not in last.stderr
     assert assert_complete(out) == n_before + 1

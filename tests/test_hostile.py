@@ -193,7 +193,7 @@ def huge_description(project: Path) -> Expect:
 
 
 def one_byte_over_the_limit(project: Path) -> Expect:
-    from ptedb.loaders.yaml_strict import MAX_FILE_BYTES
+    from ptedb.loaders.parse import MAX_FILE_BYTES
 
     text = _read(project, SOURCE)
     text += b"#" * (MAX_FILE_BYTES + 1 - len(text) - 1) + b"\n"

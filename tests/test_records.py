@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ptedb.loaders.compile import build
+
+from ptedb.build import build
 
 RECORDS = Path(__file__).parent.parent / "records"
 

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ptedb.loaders.compile import build
+
+from ptedb.build import build
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40)
 SCORE = st.floats(min_value=0, max_value=100, allow_nan=False, allow_infinity=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import GOOD
-from ptedb.loaders.yaml_strict import load_bytes
+from ptedb.loaders.parse import load_bytes
 from ptedb.schema import generate
 from ptedb.schema.models import BY_FOLDER
 
@@ -38,3 +38,29 @@ def test_json_schema_rejects_what_the_models_reject() -> None:
     data = load_bytes((GOOD / "records" / "enhancements" / "toy-prompting.yaml").read_bytes()).data
     data["categroy"] = data.pop("category")
     assert list(jsonschema.Draft202012Validator(schema).iter_errors(data))
+
+
+def _names_after(text: str, label: str) -> list[str]:
+    """The `code` names listed after 'Label:' in the README's sentence, up to the next full stop."""
+    import re
+
+    start = text.index(f"{label}:") + len(label) + 1
+    end = text.index(". ", start)
+    return re.findall(r"`([a-z_]+)`", text[start:end])
+
+
+def test_readme_lists_every_table_view_and_macro() -> None:
+    """The README's list of what is in the database is checked against the code that creates it."""
+    from ptedb.database import MACROS, VIEWS
+    from ptedb.schema.columns import TABLES
+
+    readme = (SCHEMA_DIR.parent / "README.md").read_text(encoding="utf-8")
+    assert _names_after(readme, "Tables") == list(TABLES)
+    assert _names_after(readme, "Views") == list(VIEWS)
+    assert _names_after(readme, "Macros") == list(MACROS)
+
+
+def test_readme_list_check_notices_a_missing_name() -> None:
+    text = "Tables: `a`, `b` and `c` (ok). Views: `v`. Macros: `m`. More."
+    assert _names_after(text, "Tables") == ["a", "b", "c"]
+    assert _names_after(text, "Views") == ["v"]

@@ -16,13 +16,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from ptedb.loaders.compile import build
 from ptedb.site import SiteError, build_site
 from ptedb.site import synthetic as syn
 from ptedb.site.build import contributing_page
-from ptedb.site.linkcheck import check
+from linkcheck import check
 from ptedb.site.svg import Axis, Chart, Mark
 from ptedb.site.text import md_inline, num
+
+from ptedb.build import build
 
 SITE_PKG = Path(__file__).resolve().parent.parent / "site"
 

@@ -21,9 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from ptedb.loaders.compile import build
 from ptedb.site import build_site, make_server
 from ptedb.site import synthetic as syn
+
+from ptedb.build import build
 
 CHROMIUM_ARGS = [
     "--no-sandbox",

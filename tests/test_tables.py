@@ -7,8 +7,9 @@ import dataclasses
 import pytest
 from conftest import GOOD
 from ptedb.loaders import records
-from ptedb.loaders import tables as tables_mod
 from ptedb.schema.columns import TABLES, Column
+
+from ptedb import tables as tables_mod
 
 MODEL_TABLES = ["enhancements", "evaluations", "models", "benchmarks", "baselines", "sources", "tradeoffs"]
 
@@ -59,4 +60,3 @@ def test_row_reader_refuses_a_path_that_is_not_identifiers(monkeypatch: pytest.M
             tables_mod._row_reader("models", ("evil",))
     finally:
         tables_mod._row_reader.cache_clear()
-

@@ -138,7 +138,7 @@ PATTERN_HINTS: dict[str, str] = {
 """SCH023: what a text field's pattern asks for, by pattern (tests hold these to the models' patterns)."""
 
 
-def say(what: str, **fields: object) -> tuple[str, str]:
-    """(code, message) of the SCH problem `what`, its template filled with `fields`."""
-    code, template = WORDING[what]
+def say(wording: str, /, **fields: object) -> tuple[str, str]:
+    """(code, message) of the SCH problem `wording` (a key of WORDING), its template filled with `fields`."""
+    code, template = WORDING[wording]
     return code, template.format(**fields)
