@@ -51,8 +51,9 @@ def _names_after(text: str, label: str) -> list[str]:
 
 def test_readme_lists_every_table_view_and_macro() -> None:
     """The README's list of what is in the database is checked against the code that creates it."""
-    from ptedb.database import MACROS, VIEWS
     from ptedb.schema.columns import TABLES
+
+    from ptedb.database import MACROS, VIEWS
 
     readme = (SCHEMA_DIR.parent / "README.md").read_text(encoding="utf-8")
     assert _names_after(readme, "Tables") == list(TABLES)

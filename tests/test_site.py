@@ -16,10 +16,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from linkcheck import check
 from ptedb.site import SiteError, build_site
 from ptedb.site import synthetic as syn
 from ptedb.site.build import contributing_page
-from linkcheck import check
 from ptedb.site.svg import Axis, Chart, Mark
 from ptedb.site.text import md_inline, num
 

@@ -39,9 +39,7 @@ class Diagnostic:
         return f"{where} {self.code}{field} {printable(self.message)}"
 
 
-def problem(
-    path: str, wording: str, /, line: int = 1, column: int = 1, field: str = "", **facts: object
-) -> Diagnostic:
+def problem(path: str, wording: str, /, line: int = 1, column: int = 1, field: str = "", **facts: object) -> Diagnostic:
     """A Diagnostic for the SCH problem `wording` (a key of `codes.WORDING`)."""
     code, message = say(wording, **facts)
     return Diagnostic(path, line, column, code, field, message)
