@@ -130,6 +130,17 @@ class Model(Record):
 # --- benchmarks ----------------------------------------------------------------------------------
 
 
+class ItemCount(_Strict):
+    """How many items the scores on a benchmark are computed over: what a score's sampling error rests on."""
+
+    value: int = Field(ge=1, description="Number of items (questions, problems, tasks) in the split evaluated.")
+    split: ShortText | None = Field(
+        default=None, description="Which split the evaluations use, e.g. 'test', 'validation (dev)'."
+    )
+    source: SourceRef = Field(description="Where the size was read.")
+    notes: LongText | None = Field(default=None, description="Free-text remarks: subsets, disagreeing sources.")
+
+
 class Benchmark(Record):
     """A benchmark and how its scores are to be read: unit, direction, range and chance level."""
 
@@ -148,6 +159,11 @@ class Benchmark(Record):
     )
     url: Url | None = Field(default=None, description="Home page or data of the benchmark.")
     source: SourceRef | None = Field(default=None, description="The work that introduced the benchmark.")
+    n_items: ItemCount | None = Field(
+        default=None,
+        description="Size of the test split the evaluations use, with its source; absent where no source "
+        "states one (a perplexity has none).",
+    )
 
 
 # --- baselines -----------------------------------------------------------------------------------

@@ -93,6 +93,8 @@ def check_benchmarks(ds: Dataset) -> None:
     for rid, b in ds.of("benchmarks").items():
         b: Benchmark
         _check_source(ds, "benchmarks", rid, ("source",), b.source)
+        if b.n_items is not None:
+            _check_source(ds, "benchmarks", rid, ("n_items", "source"), b.n_items.source)
         if b.min >= b.max:
             ds.report("benchmarks", rid, ("max",), "REC002", f"max ({b.max:g}) must be greater than min ({b.min:g})")
         elif b.chance is not None and not b.min <= b.chance <= b.max:
