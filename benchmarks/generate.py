@@ -127,7 +127,8 @@ def generate(n: int, seed: int = 0) -> dict[str, dict[str, dict[str, Any]]]:
                 "training_tokens": tokens,
             }
             if rng.random() < 0.95:
-                if rng.random() < 0.5:
+                rng.random()  # kept, so the rest of the stream is as before
+                if f % 2 == 0:  # one compute basis per family (rule REC011)
                     flop = _round(6 * params * tokens * rng.uniform(0.98, 1.02), 3)
                     tc: dict[str, Any] = {"flop": flop, "basis": "reported"}
                 else:

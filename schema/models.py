@@ -187,6 +187,11 @@ class Baseline(Record):
     setting: ShortText = Field(description="Evaluation setting: shots, prompting, sampling, k.")
     points: list[BaselinePoint] = Field(min_length=2, description="Scores of the family's models.")
     source: SourceRef = Field(description="Where the scores were read.")
+    mixed_compute_basis: LongText | None = Field(
+        default=None,
+        description="Why the curve may mix models whose compute is reported with models whose compute is "
+        "derived as 6ND (required when it does: the two can differ by a factor of two for one model).",
+    )
     notes: LongText | None = Field(default=None, description="Free-text remarks.")
 
 
@@ -208,6 +213,14 @@ class InferenceCost(_Strict):
 
     value: float = _finite(gt=0, description="Multiplier on compute per task (1 = unchanged, <1 = saves).")
     basis: LongText = Field(description="Why: samples drawn, output length, search breadth, bits, sparsity.")
+
+
+class MemoryCost(_Strict):
+    """A change in the memory one inference needs or moves (weights, activations, their traffic), which
+    is not a change in compute: weight-only quantization cuts memory and leaves the arithmetic as it was."""
+
+    value: float = _finite(gt=0, description="Multiplier on memory per inference (1 = unchanged, <1 = saves).")
+    basis: LongText = Field(description="Why: bits per weight, what is and is not counted.")
 
 
 class ReportedCEG(_Strict):
@@ -244,7 +257,10 @@ class Evaluation(_Strict):
     enhanced_score: float = _finite(description="Score with the enhancement, in the benchmark's unit.")
     one_time_cost: OneTimeCost | None = Field(default=None, description="One-time adaptation cost.")
     inference_cost_multiplier: InferenceCost | None = Field(
-        default=None, description="Multiplier on inference compute."
+        default=None, description="Multiplier on inference compute (compute only: memory has its own field)."
+    )
+    memory_multiplier: MemoryCost | None = Field(
+        default=None, description="Multiplier on memory per inference, where the enhancement changes it."
     )
     reported_ceg: ReportedCEG | None = Field(default=None, description="CEG stated by a source, if any.")
     uncertainty: Uncertainty | None = Field(default=None, description="Standard errors, if reported.")
@@ -320,37 +336,81 @@ BY_FOLDER: dict[str, type[Record]] = {t.folder: t for t in RECORD_TYPES}
 
 
 class CegRow(BaseModel):
-    """One row of the compiled `ceg` table: ptedb's own CEG estimate for one evaluation."""
+    """One row of the compiled `ceg` table: ptedb's own CEG estimate for one evaluation.
+
+    `ceg` is the headline, the figure a reader may quote, and `ceg_kind` says what it is: a point (read on
+    a curve that was observed there and rises beyond its noise), a lower or upper bound (proven by
+    un-enhanced models the enhanced model beats or is beaten by), or none. The straight-line and
+    interpolated estimates, which may extrapolate far beyond any observed model, are kept for the record.
+    """
 
     evaluation_id: str = Field(description="Global evaluation id, '<enhancement>/<evaluation>'.")
     enhancement_id: str = Field(description="Id of the enhancement.")
     category: str = Field(description="Category of the enhancement.")
     benchmark_id: str = Field(description="Id of the benchmark.")
     model_id: str = Field(description="Id of the base model.")
-    baseline_id: str | None = Field(default=None, description="Id of the baseline curve used, if any.")
+    baseline_id: str | None = Field(default=None, description="Id of the family's baseline curve, if any.")
     base_compute_flop: float | None = Field(default=None, description="Pre-training compute of the base model, FLOP.")
-    equivalent_compute_flop: float | None = Field(
-        default=None,
-        description="Pre-training compute at which the un-enhanced family reaches the enhanced score, FLOP.",
-    )
     ceg: float | None = Field(
-        default=None, description="Compute-equivalent gain: equivalent_compute_flop / base_compute_flop."
-    )
-    ceg_low: float | None = Field(default=None, description="Lowest CEG over the estimation methods that apply.")
-    ceg_high: float | None = Field(default=None, description="Highest CEG over the estimation methods that apply.")
-    method: str = Field(description="Method behind `ceg`: interpolate, loglinear or logistic.")
-    extrapolated: bool = Field(description="True when the enhanced score lies outside the family's observed range.")
-    extrapolation_oom: float | None = Field(
         default=None,
-        description="How far, in orders of magnitude, the estimate lies beyond the observed compute.",
+        description="The headline compute-equivalent gain (a multiplier on the base model's pre-training "
+        "compute): a point, or a bound, as ceg_kind says; empty when the data support neither.",
+    )
+    ceg_kind: Literal["point", "lower_bound", "upper_bound", "none"] = Field(
+        description="What `ceg` is: point, lower_bound (CEG ≥ ceg), upper_bound (CEG ≤ ceg) or none."
+    )
+    ceg_p05: float | None = Field(
+        default=None, description="5th percentile of a point headline over resampled scores (its noise)."
+    )
+    ceg_p95: float | None = Field(
+        default=None, description="95th percentile of a point headline over resampled scores (its noise)."
+    )
+    curve: Literal["family", "cross-family"] | None = Field(
+        default=None,
+        description="The curve the headline was read on: the base model's own family, or a cross-family "
+        "reference curve of every un-enhanced model on the benchmark and setting.",
     )
     lower_bound: float | None = Field(
         default=None,
-        description="CEG ≥ this: compute of the largest un-enhanced family member the enhanced model beats, "
-        "over the base model's compute.",
+        description="CEG ≥ this: compute of the largest un-enhanced model the enhanced model beats by more "
+        "than the noise, over the base model's compute.",
     )
-    meaningful: bool = Field(description="False when no CEG can be stated; `reason` says why.")
-    reason: str | None = Field(default=None, description="Why the estimate is missing, not meaningful or uncertain.")
+    upper_bound: float | None = Field(
+        default=None,
+        description="CEG ≤ this: compute of the smallest un-enhanced model that beats the enhanced model by "
+        "more than the noise, over the base model's compute.",
+    )
+    ceg_line: float | None = Field(
+        default=None,
+        description="For the record: the straight-line (least-squares in log compute) estimate on the same "
+        "curve, however far it extrapolates. Not a headline.",
+    )
+    ceg_interpolated: float | None = Field(
+        default=None,
+        description="For the record: the family curve read by linear interpolation, extended by the "
+        "least-squares slope outside the observed range (the estimate before headlines). Not a headline.",
+    )
+    equivalent_compute_flop: float | None = Field(
+        default=None,
+        description="Pre-training compute at which the family's interpolated curve reaches the enhanced "
+        "score, FLOP (goes with ceg_interpolated).",
+    )
+    ceg_low: float | None = Field(
+        default=None, description="Lowest ceg_interpolated-type estimate over the methods that apply."
+    )
+    ceg_high: float | None = Field(
+        default=None, description="Highest ceg_interpolated-type estimate over the methods that apply."
+    )
+    method: str = Field(description="Method behind ceg_interpolated: interpolate, loglinear or logistic.")
+    extrapolated: bool = Field(
+        description="True when ceg_interpolated lies outside the family's observed compute range."
+    )
+    extrapolation_oom: float | None = Field(
+        default=None,
+        description="How far, in orders of magnitude, ceg_interpolated lies beyond the observed compute.",
+    )
+    meaningful: bool = Field(description="True when the row has a headline (a point or a bound).")
+    reason: str | None = Field(default=None, description="Why the headline is a bound or missing, in words.")
     reported_ceg: float | None = Field(
         default=None,
         description="CEG stated by a source for this evaluation (its value, or low end), if any.",

@@ -39,14 +39,21 @@ CEG_COLUMNS = [
     "model_id",
     "baseline_id",
     "base_compute_flop",
-    "equivalent_compute_flop",
     "ceg",
+    "ceg_kind",
+    "ceg_p05",
+    "ceg_p95",
+    "curve",
+    "lower_bound",
+    "upper_bound",
+    "ceg_line",
+    "ceg_interpolated",
+    "equivalent_compute_flop",
     "ceg_low",
     "ceg_high",
     "method",
     "extrapolated",
     "extrapolation_oom",
-    "lower_bound",
     "meaningful",
     "reason",
     "reported_ceg",
@@ -146,14 +153,14 @@ def test_ds_layer_failure_writes_nothing(built: Path, monkeypatch: pytest.Monkey
         if table.name == "ceg":
             objects = [dict(row) for row in objects]
             for row in objects:
-                if row["ceg"] is not None:
-                    row["ceg_low"] = row["ceg"] * 2
+                if row["ceg_interpolated"] is not None:
+                    row["ceg_low"] = row["ceg_interpolated"] * 2
         return original(table, objects, given)
 
     monkeypatch.setattr(tables_mod, "build_table", broken)
     result = invoke(["build", "--force"], built)
     assert result.exit_code == 1
-    assert "DS001" in result.stderr and "ceg_low <= ceg <= ceg_high" in result.stderr
+    assert "DS001" in result.stderr and "ceg_low <= ceg_interpolated <= ceg_high" in result.stderr
     assert tree_digest(built / "dist") == before
     assert not list(built.glob(".dist.tmp-*"))  # the folder written meanwhile is gone
 

@@ -41,6 +41,7 @@ RULES: dict[str, str] = {
     "REC008": "model listed twice in a baseline",
     "REC009": "evaluation id repeated within an enhancement",
     "REC010": "record supersedes itself",
+    "REC011": "curve mixes reported and 6ND training compute",
     # REF — between records
     "REF001": "unknown source",
     "REF002": "unknown model",

@@ -21,20 +21,34 @@ from .dataset import Diagnostic
 
 def _ceg_checks() -> list[pa.Check]:
     def ordered(df: pd.DataFrame) -> pd.Series:
-        both = df["ceg"].notna() & df["ceg_low"].notna() & df["ceg_high"].notna()
-        ok = (df["ceg_low"] <= df["ceg"] * (1 + 1e-9)) & (df["ceg"] <= df["ceg_high"] * (1 + 1e-9))
+        both = df["ceg_interpolated"].notna() & df["ceg_low"].notna() & df["ceg_high"].notna()
+        ok = (df["ceg_low"] <= df["ceg_interpolated"] * (1 + 1e-9)) & (
+            df["ceg_interpolated"] <= df["ceg_high"] * (1 + 1e-9)
+        )
         return ~both | ok
 
+    def interval(df: pd.DataFrame) -> pd.Series:
+        both = df["ceg_p05"].notna() & df["ceg_p95"].notna()
+        return (~both | (df["ceg_p05"] <= df["ceg_p95"] * (1 + 1e-9))) & (
+            df["ceg_p05"].isna() | (df["ceg_kind"] == "point")
+        )
+
     def explained(df: pd.DataFrame) -> pd.Series:
-        return df["meaningful"].astype(bool) | df["reason"].notna()
+        return (df["ceg_kind"] == "point") | df["reason"].notna()
 
     def has_value(df: pd.DataFrame) -> pd.Series:
-        return ~df["meaningful"].astype(bool) | (df["ceg"].notna() & (df["ceg"] > 0))
+        headline = df["ceg_kind"] != "none"
+        return (headline == df["ceg"].notna()) & (~headline | (df["ceg"] > 0)) & (headline == df["meaningful"])
+
+    def on_a_curve(df: pd.DataFrame) -> pd.Series:
+        return (df["ceg_kind"] != "point") | df["curve"].notna()
 
     return [
-        pa.Check(ordered, error="ceg_low <= ceg <= ceg_high"),
-        pa.Check(explained, error="a row that is not meaningful states a reason"),
-        pa.Check(has_value, error="a meaningful row has a positive ceg"),
+        pa.Check(ordered, error="ceg_low <= ceg_interpolated <= ceg_high"),
+        pa.Check(interval, error="ceg_p05 <= ceg_p95, and only for a point"),
+        pa.Check(explained, error="a headline that is not a point states a reason"),
+        pa.Check(has_value, error="a headline (point or bound) has a positive ceg, and none has no ceg"),
+        pa.Check(on_a_curve, error="a point names the curve it was read on"),
     ]
 
 

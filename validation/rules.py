@@ -154,6 +154,21 @@ def check_baselines(ds: Dataset) -> None:
                         f"model '{p.model}' is of family '{m.family}', not the baseline's '{b.family}'",
                     )
             _score_in_range(ds, "baselines", rid, ("points", i, "score"), p.score, bench)
+        bases = {
+            pid: m.training_compute.basis
+            for pid in dict.fromkeys(p.model for p in b.points)
+            if (m := models.get(pid)) is not None and m.training_compute is not None
+        }
+        if len(set(bases.values())) > 1 and b.mixed_compute_basis is None:
+            listed = ", ".join(f"{pid} {basis}" for pid, basis in bases.items())
+            ds.report(
+                "baselines",
+                rid,
+                ("points",),
+                "REC011",
+                f"the curve mixes reported and 6ND training compute ({listed}); use one basis for every point, "
+                "or say in 'mixed_compute_basis' why the mix is comparable",
+            )
 
 
 # --- enhancements --------------------------------------------------------------------------------

@@ -279,10 +279,8 @@ def ceg(
             where.append(f"{col} = ?")
             params.append(value)
     sql = (
-        "SELECT evaluation_id, category, benchmark_id, model_id, ceg, ceg_low, ceg_high, lower_bound, "
-        "extrapolated, meaningful, reason FROM ceg"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + " ORDER BY evaluation_id"
+        "SELECT evaluation_id, category, benchmark_id, model_id, ceg, ceg_kind, ceg_p05, ceg_p95, curve, "
+        "reason FROM ceg" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY evaluation_id"
     )
     try:
         cur = con.execute(sql, params)
@@ -327,8 +325,8 @@ def tradeoff(
         try:
             row = con.execute(
                 "SELECT c.ceg, c.base_compute_flop, coalesce(e.one_time_cost_fraction_of_pretraining, 0), "
-                "coalesce(e.inference_cost_multiplier_value, 1) FROM ceg c JOIN evaluations e USING (evaluation_id) "
-                "WHERE evaluation_id = ?",
+                "coalesce(e.inference_cost_multiplier_value, 1), c.ceg_kind FROM ceg c JOIN evaluations e "
+                "USING (evaluation_id) WHERE evaluation_id = ?",
                 [evaluation],
             ).fetchone()
         finally:
@@ -337,7 +335,14 @@ def tradeoff(
             _fail(f"no evaluation '{evaluation}' in {out}", 2)
         if row[0] is None:
             _fail(f"evaluation '{evaluation}' has no CEG estimate (see: ptedb ceg)", 1)
-        ceg, training_compute, one_time_fraction, multiplier = row
+        if row[4] != "point":
+            bound = "≥" if row[4] == "lower_bound" else "≤"
+            _fail(
+                f"evaluation '{evaluation}' has only a bound, CEG {bound} {row[0]:.3g}, not a point estimate; "
+                "pass --ceg to compute the trade-off at a value of your choosing",
+                1,
+            )
+        ceg, training_compute, one_time_fraction, multiplier, _ = row
     if ceg is None or training_compute is None:
         _fail("give --ceg and --training-compute, or --evaluation ID", 2)
     try:

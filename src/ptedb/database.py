@@ -31,17 +31,30 @@ def ddl(name: str) -> str:
     return f"CREATE TABLE {quote_ident(name)} (\n" + ",\n".join([*cols, f"  PRIMARY KEY ({pk})"]) + "\n)"
 
 
+_HEADLINE_COUNTS = """
+               count(*) FILTER (WHERE c.ceg_kind = 'point') AS points,
+               median(c.ceg) FILTER (WHERE c.ceg_kind = 'point') AS median_point_ceg,
+               quantile_cont(c.ceg, 0.25) FILTER (WHERE c.ceg_kind = 'point') AS p25_point_ceg,
+               quantile_cont(c.ceg, 0.75) FILTER (WHERE c.ceg_kind = 'point') AS p75_point_ceg,
+               count(*) FILTER (WHERE c.ceg_kind = 'lower_bound') AS lower_bounds,
+               max(c.ceg) FILTER (WHERE c.ceg_kind = 'lower_bound') AS largest_lower_bound,
+               count(*) FILTER (WHERE c.ceg_kind = 'upper_bound') AS upper_bounds,
+               min(c.ceg) FILTER (WHERE c.ceg_kind = 'upper_bound') AS smallest_upper_bound,
+               count(*) FILTER (WHERE c.ceg_kind = 'none') AS without_headline"""
+
 VIEWS: dict[str, tuple[str, str]] = {
     "evaluations_ceg": (
-        "Every evaluation with its enhancement, benchmark, model, costs and ptedb's CEG estimate.",
+        "Every evaluation with its enhancement, benchmark, model, costs and ptedb's headline CEG (a point, a "
+        "bound or none, as ceg_kind says).",
         """
         SELECT e.evaluation_id, e.enhancement_id, h.name AS enhancement_name, h.category,
                e.benchmark_id, b.name AS benchmark_name, e.model_id, m.name AS model_name,
                e.setting, e.base_score, e.enhanced_score,
                e.one_time_cost_flop, e.one_time_cost_fraction_of_pretraining,
                e.inference_cost_multiplier_value AS inference_cost_multiplier,
-               c.ceg, c.ceg_low, c.ceg_high, c.lower_bound, c.extrapolated, c.extrapolation_oom,
-               c.meaningful, c.reason, c.reported_ceg, e.source_id, e.source_locator
+               e.memory_multiplier_value AS memory_multiplier,
+               c.base_compute_flop, c.ceg, c.ceg_kind, c.ceg_p05, c.ceg_p95, c.curve,
+               c.lower_bound, c.upper_bound, c.reason, c.reported_ceg, e.source_id, e.source_locator
         FROM evaluations e
         JOIN enhancements h ON h.id = e.enhancement_id
         JOIN ceg c ON c.evaluation_id = e.evaluation_id
@@ -50,41 +63,42 @@ VIEWS: dict[str, tuple[str, str]] = {
         """,
     ),
     "ceg_by_enhancement": (
-        "Per enhancement: how many evaluations, how many with a meaningful CEG, and their median and "
-        "geometric-mean CEG.",
-        """
-        SELECT h.id AS enhancement_id, h.name, h.category,
-               count(c.evaluation_id) AS evaluations,
-               count(c.ceg) FILTER (WHERE c.meaningful) AS meaningful,
-               median(c.ceg) FILTER (WHERE c.meaningful) AS median_ceg,
-               exp(avg(ln(c.ceg)) FILTER (WHERE c.meaningful)) AS geomean_ceg,
-               min(c.ceg) FILTER (WHERE c.meaningful) AS min_ceg,
-               max(c.ceg) FILTER (WHERE c.meaningful) AS max_ceg
+        "Per enhancement: point headlines and bounds counted apart (a median over bounds is not a median): the "
+        "median and quartiles of the points, the largest lower bound, the smallest upper bound.",
+        f"""
+        SELECT h.id AS enhancement_id, h.name, h.category, count(c.evaluation_id) AS evaluations,{_HEADLINE_COUNTS}
         FROM enhancements h LEFT JOIN ceg c ON c.enhancement_id = h.id
         GROUP BY ALL ORDER BY h.category, h.id
         """,
     ),
     "ceg_by_category": (
-        "Per category: evaluations, meaningful CEGs, and their median and geometric-mean CEG.",
-        """
-        SELECT c.category, count(*) AS evaluations,
-               count(c.ceg) FILTER (WHERE c.meaningful) AS meaningful,
-               median(c.ceg) FILTER (WHERE c.meaningful) AS median_ceg,
-               exp(avg(ln(c.ceg)) FILTER (WHERE c.meaningful)) AS geomean_ceg
+        "Per category: point headlines and bounds counted apart, as in ceg_by_enhancement.",
+        f"""
+        SELECT c.category, count(*) AS evaluations,{_HEADLINE_COUNTS}
         FROM ceg c GROUP BY ALL ORDER BY c.category
+        """,
+    ),
+    "ceg_by_compute": (
+        "Per enhancement and order of magnitude of the base model's pre-training compute: how the headline "
+        "changes with scale (an enhancement can hurt small models and help large ones).",
+        f"""
+        SELECT c.enhancement_id, c.category, floor(log10(c.base_compute_flop))::INTEGER AS log10_base_compute,
+               count(*) AS evaluations,{_HEADLINE_COUNTS}
+        FROM ceg c WHERE c.base_compute_flop IS NOT NULL
+        GROUP BY ALL ORDER BY c.enhancement_id, log10_base_compute
         """,
     ),
     "tradeoff_points": (
         "Orders of magnitude of training compute saved (log10 CEG) against inference compute spent "
-        "(log10 of the inference multiplier), one row per evaluation with a meaningful CEG.",
+        "(log10 of the inference multiplier), one row per evaluation with a point headline.",
         """
-        SELECT c.evaluation_id, c.enhancement_id, c.category, c.ceg,
+        SELECT c.evaluation_id, c.enhancement_id, c.category, c.ceg, c.ceg_p05, c.ceg_p95,
                e.inference_cost_multiplier_value AS inference_cost_multiplier,
                e.one_time_cost_fraction_of_pretraining,
                training_oom_saved(c.ceg) AS training_oom_saved,
                inference_oom_spent(e.inference_cost_multiplier_value) AS inference_oom_spent
         FROM ceg c JOIN evaluations e USING (evaluation_id)
-        WHERE c.meaningful
+        WHERE c.ceg_kind = 'point'
         """,
     ),
 }
