@@ -29,6 +29,7 @@ template. How the templates are rendered:
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -154,16 +155,22 @@ def _finalize(value: object) -> object:
     return value if hasattr(value, "__html__") else Markup(h(value))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _relpath(page: str, target: str) -> str:
+    """`text.rel`, remembered: a page links to the same few pages many times (posixpath.relpath is slow)."""
+    return rel(page, target)
+
+
 @pass_context
 def _url(ctx: Context, target_md: str, frag: str = "") -> str:
     """Relative URL from the page being rendered to the built page of `target_md` (and an anchor in it)."""
-    return rel(ctx["page"], html_path(target_md) + (f"#{frag}" if frag else ""))
+    return _relpath(ctx["page"], html_path(target_md)) + (f"#{frag}" if frag else "")
 
 
 @pass_context
 def _rel(ctx: Context, target: str) -> str:
     """Relative path from the page being rendered to a site path (a Markdown link, a download)."""
-    return rel(ctx["page"], target)
+    return _relpath(ctx["page"], target)
 
 
 @pass_context
