@@ -14,10 +14,11 @@ The markup is in Jinja templates, `templates/*.md.j2` (one per kind of page) and
 template. How the templates are rendered:
 
 - Escaping. Autoescape is on, and every `{{ … }}` goes through `_finalize`, which escapes anything that is
-  not already markup with `text.h` (`html.escape`, quotes included). Filters and globals that return
-  markup (`md_inline`, `paragraphs`, the SVG charts, macros) return `Markup`; nothing else does. Free
-  text from records therefore cannot be written into a page unescaped, whichever template it reaches.
-  Avoid Jinja's `~` and `join` on markup: they escape with markupsafe's entities, not `h`'s.
+  not already markup with `text.h` (`html.escape`, quotes included). Only the filters that escape
+  themselves (`md_inline`, `paragraphs`, `front_matter_title`), the SVG charts, the fragment placeholders
+  and macros return `Markup`. Free text from records therefore cannot reach a page unescaped, whichever
+  template it goes through. Jinja's `~` and `join` with a markup operand escape the others with
+  markupsafe, whose entities (`&#34;`) are not `h`'s (`&quot;`): still safe, but not the same bytes.
 - Whitespace. Page templates are line-oriented Markdown: block tags stand on lines of their own, which
   `trim_blocks`/`lstrip_blocks` remove. HTML is written inside `{% oneline %}` … `{% endoneline %}`,
   where the template's own line breaks, with the spaces around them, are dropped when it is compiled
@@ -179,14 +180,20 @@ def _frag(ctx: Context, html: str) -> Markup:
     return Markup(ctx["site"].frag(ctx["page"], str(html)))
 
 
-def _sort(v: float | None) -> str:
+def _sort_key(v: float | None) -> str:
     """A data-sort attribute value: the exact number, or empty (sorted last) when there is none."""
     return "" if v is None else repr(v)
 
 
-def _json(value: object) -> Markup:
-    """A front matter value: JSON, which YAML reads verbatim. Strings must already be escaped (`h`)."""
-    return Markup(json.dumps(value, ensure_ascii=False))
+def _front_matter_title(value: object) -> Markup:
+    """A page title for the front matter: HTML-escaped, then JSON (which YAML reads verbatim).
+
+    Escaped because mkdocs-material prints `page.meta.title` into <title> and the header as is. Record pages
+    set it for exactly that reason: without it, the theme derives the title from the heading and runs it
+    through Jinja's `striptags`, which *unescapes* entities, so a name like `</title><script>…` would be
+    written into the page as markup.
+    """
+    return Markup(json.dumps(str(_finalize(value)), ensure_ascii=False))
 
 
 def _ceg_cell(c: Row) -> dict[str, Any]:
@@ -201,7 +208,7 @@ def _ceg_cell(c: Row) -> dict[str, Any]:
         note = f"extrapolated {num(c.get('extrapolation_oom'), 2)} OOM"
     elif hl.kind == "none":
         note = "no estimate"
-    return {"kind": hl.kind, "text": hl.text, "note": note, "sort": _sort(hl.value), "reason": c.get("reason")}
+    return {"kind": hl.kind, "text": hl.text, "note": note, "sort": _sort_key(hl.value), "reason": c.get("reason")}
 
 
 def _cite_label(s: Row) -> str:
@@ -239,17 +246,16 @@ def _environment() -> jinja2.Environment:
         extensions=[OneLine],
     )
     env.filters.update(
-        h=lambda v: Markup(h(v)),
         md_inline=lambda v: Markup(md_inline(v)),
         paragraphs=lambda v: Markup(paragraphs(v)),
         one_line=one_line,
-        json=_json,
+        front_matter_title=_front_matter_title,
         num=num,
         times=times,
         flop=flop,
         percent_fraction=percent_fraction,
         size=size,
-        sortkey=_sort,
+        sortkey=_sort_key,
         repr=repr,
         thousands=lambda n: f"{n:,}",
         frag=_frag,
@@ -272,15 +278,10 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-_ENV: jinja2.Environment | None = None
-
-
+@functools.cache
 def env() -> jinja2.Environment:
     """The template environment, made once (its templates are compiled once, on first use)."""
-    global _ENV
-    if _ENV is None:
-        _ENV = _environment()
-    return _ENV
+    return _environment()
 
 
 class Site:
