@@ -144,7 +144,8 @@ class OneLine(Extension):
 
     The template's line breaks, with the spaces and tabs around them, are dropped before it is compiled,
     so only what is written inside a line reaches the output (the values inserted keep their own line
-    breaks). The two marker lines are dropped as well.
+    breaks). The two marker lines are dropped as well, so the joined line has no line break at its end:
+    the page templates keep their macros there and call them on lines of their own.
     """
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
