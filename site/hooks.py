@@ -8,7 +8,7 @@ a thousand enhancement pages full of table rows and SVG points that parsing domi
 parses of megabytes of markup). Injected afterwards, the fragments are parsed by no one, and the search
 index holds the prose (names, aliases, descriptions) instead of table cells and chart tooltips.
 
-The fragments are escaped when they are generated (see pages.py); this hook only concatenates.
+The fragments are escaped when they are generated (see templating.py); this hook only concatenates.
 """
 
 from __future__ import annotations

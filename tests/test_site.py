@@ -301,6 +301,24 @@ def test_md_inline_neutralises_markdown_and_html() -> None:
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "&amp;" in html
 
 
+def test_templates_escape_every_value_as_h_does() -> None:
+    from markupsafe import Markup
+    from ptedb.site.pages import env
+
+    tpl = env().from_string('<p title="{{ x }}">{{ x }} {{ m }} {{ n }}</p>')
+    out = tpl.render(x='<a href="\'&">', m=Markup("<b>kept</b>"), n=None)
+    escaped = "&lt;a href=&quot;&#x27;&amp;&quot;&gt;"  # html.escape's entities, not markupsafe's &#34; &#39;
+    assert out == f'<p title="{escaped}">{escaped} <b>kept</b> </p>'
+
+
+def test_oneline_joins_template_lines_but_not_values() -> None:
+    from ptedb.site.pages import env
+
+    src = "a\n{% oneline %}\n<ul>\n  {% for v in xs %}\n    <li>{{ v }}</li> \n  {% endfor %}\n</ul>\n"
+    src += "{% endoneline %}\nb\n"
+    assert env().from_string(src).render(xs=["1", "2\n3"]) == "a\n<ul><li>1</li><li>2\n3</li></ul>b\n"
+
+
 # --- content --------------------------------------------------------------------------------------
 
 
