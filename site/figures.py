@@ -1,10 +1,9 @@
 """What the site says about one CEG, and the charts drawn from the database.
 
-`headline()` decides the figure a reader sees first for an evaluation. It follows the methodology: a
-point estimate read inside the family's observed compute range is shown as is; an extrapolated one is
-demoted to a secondary figure whenever a lower bound exists, because a straight line through a few
-small models can claim 10⁵× while the lower bound rests on an actual, bigger, un-enhanced model; and
-where there is no meaningful estimate, the lower bound (if any) or the reason is shown instead.
+`headline()` words the figure a reader sees first for an evaluation, exactly as the build decided it
+(the `ceg` table's `ceg` and `ceg_kind`): a point with its 90% interval, a lower bound (≥) or an upper
+bound (≤), each saying when it was read on a cross-family curve, or a dash and the reason. The site
+never promotes the estimates kept for the record (`ceg_line`, `ceg_interpolated`) to a headline.
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ CEG_CAP_LO, CEG_CAP_HI = 1e-3, 1e7
 class Headline:
     """The CEG figure to lead with for one evaluation."""
 
-    kind: str  # estimate | extrapolated | lower_bound | none
+    kind: str  # point | lower_bound | upper_bound | none
     value: float | None
     text: str  # plain text, e.g. '≥ 100×'
     note: str  # plain text shown after it; may be ''
@@ -52,24 +51,22 @@ class Headline:
 
 
 def headline(c: Row) -> Headline:
-    est, lb = c.get("ceg"), c.get("lower_bound")
-    meaningful, extrap, oom = c.get("meaningful"), c.get("extrapolated"), c.get("extrapolation_oom")
-    if meaningful and est is not None and not extrap:
-        return Headline("estimate", est, times(est), "")
-    if meaningful and est is not None:
-        beyond = f"{num(oom, 2)} orders of magnitude beyond the observed compute" if oom is not None else "extrapolated"
-        if lb is not None:
-            return Headline("lower_bound", lb, f"≥ {times(lb)}", f"extrapolated estimate ≈ {times(est)}, {beyond}")
-        return Headline("extrapolated", est, f"≈ {times(est)}", f"extrapolated, {beyond}")
-    if lb is not None:
-        return Headline(
-            "lower_bound", lb, f"≥ {times(lb)}", "no point estimate: " + (c.get("reason") or "see methodology")
-        )
+    value, kind = c.get("ceg"), c.get("ceg_kind") or "none"
+    cross = " (cross-family curve)" if c.get("curve") == "cross-family" else ""
+    if kind == "point" and value is not None:
+        lo, hi = c.get("ceg_p05"), c.get("ceg_p95")
+        interval = f"90% interval {times(lo)} – {times(hi)}" if lo is not None and hi is not None else ""
+        return Headline("point", value, times(value), (interval + cross).strip())
+    if kind == "lower_bound" and value is not None:
+        return Headline("lower_bound", value, f"≥ {times(value)}", f"lower bound{cross}: " + (c.get("reason") or ""))
+    if kind == "upper_bound" and value is not None:
+        return Headline("upper_bound", value, f"≤ {times(value)}", f"upper bound{cross}: " + (c.get("reason") or ""))
     return Headline("none", None, "—", c.get("reason") or "no estimate")
 
 
 def ceg_range(c: Row) -> str:
-    lo, hi = c.get("ceg_low"), c.get("ceg_high")
+    """The point's 90% interval from resampling, or a dash."""
+    lo, hi = c.get("ceg_p05"), c.get("ceg_p95")
     if lo is None or hi is None:
         return "—"
     if num(lo) == num(hi):
@@ -78,9 +75,9 @@ def ceg_range(c: Row) -> str:
 
 
 MARKERS = {
-    "estimate": ("circle", True, "estimate within the observed compute range"),
-    "extrapolated": ("circle", False, "extrapolated estimate, no lower bound"),
-    "lower_bound": ("triangle", True, "lower bound (leading figure)"),
+    "point": ("circle", True, "point: read where the curve was observed"),
+    "lower_bound": ("triangle", True, "lower bound: the CEG is at least this"),
+    "upper_bound": ("triangle-down", True, "upper bound: the CEG is at most this"),
 }
 
 
@@ -129,9 +126,9 @@ def headline_scatter(
     desc = (
         f"Scatter plot of {len(pts)} evaluations: compute-equivalent gain on a log scale against the {x_name} "
         f"on a log scale, coloured by category ({', '.join(cats)}). "
-        f"{by_kind['estimate']} points are estimates within the family's observed compute range, "
-        f"{by_kind['lower_bound']} are lower bounds (shown instead of a long extrapolation or where no estimate "
-        f"exists) and {by_kind['extrapolated']} are extrapolated estimates without a lower bound."
+        f"{by_kind['point']} points are estimates read where a curve was observed, "
+        f"{by_kind['lower_bound']} are lower bounds and {by_kind['upper_bound']} upper bounds (shown where the data "
+        "prove a bound but no point)."
         + (f" {n_zero} evaluations with zero {x_name} are drawn in the band marked 0." if zero_band else "")
         + (f" {skipped} evaluations without a CEG or without a {x_name} on record are not shown." if skipped else "")
         + f" Points beyond {pow10_label(round(math.log10(y_hi)))}× or below {pow10_label(round(math.log10(y_lo)))}× "
@@ -196,7 +193,10 @@ def scaling_chart(
         return None, "No chart: none of the baseline's models has a training-compute figure on record."
     curve = _merged([(cp, s) for cp, s, _ in pts])
     xb = c.get("base_compute_flop")
-    xstar = c.get("equivalent_compute_flop")
+    # the equivalent compute is drawn only for a point read on this family's curve: a bound, or a point
+    # read on a cross-family curve, is not a reading of this chart
+    on_this_curve = c.get("ceg_kind") == "point" and c.get("curve") == "family" and c.get("ceg") and xb
+    xstar = c["ceg"] * xb if on_this_curve else None
     s_base, s_enh = ev["base_score"], ev["enhanced_score"]
     unit = (bench or {}).get("unit") or ""
     bname = (bench or {}).get("name") or ev["benchmark_id"]
@@ -310,19 +310,17 @@ def scaling_chart(
         parts.append(
             f"The base model {base_name} has no training compute on record, so it cannot be placed on the curve."
         )
+    hl = headline(c)
     if xstar:
         parts.append(
-            f"The family's curve reaches {num(s_enh)} at ≈ {flop(xstar)}: CEG ≈ {times(c.get('ceg'))}"
-            + (
-                f", extrapolated {num(c.get('extrapolation_oom'), 2)} orders of magnitude beyond the observed compute"
-                " (dashed line)"
-                if c.get("extrapolated")
-                else ""
-            )
+            f"The family's curve, made non-decreasing, reaches {num(s_enh)} at ≈ {flop(xstar)}: CEG {hl.text}"
+            + (f" ({hl.note})" if hl.note else "")
             + "."
         )
+    elif hl.kind in ("lower_bound", "upper_bound", "point"):
+        parts.append(f"Headline: CEG {hl.text}, {hl.note}.")
     else:
-        parts.append(f"No equivalent compute: {c.get('reason') or 'see the methodology'}.")
+        parts.append(f"No headline: {c.get('reason') or 'see the methodology'}.")
     if c.get("lower_bound") is not None:
         parts.append(
             f"Lower bound from beating a bigger un-enhanced family member (ringed): CEG ≥ {times(c['lower_bound'])}."

@@ -7,7 +7,7 @@ table of contents and the search sections from them.
 
 Links inside raw HTML are not rewritten by mkdocs, so they are written as the final relative URLs of
 the built pages (`use_directory_urls` is off: `enhancements/x.md` becomes `enhancements/x.html`); the
-link checker in `linkcheck.py` verifies every one of them after the build.
+link checker in `tests/linkcheck.py` verifies every one of them after a build.
 
 The markup is in Jinja templates, `templates/*.md.j2` (one per kind of page) and `templates/macros.html`
 (links, citations, the evaluation table); templating.py sets up their environment and says how escaping
@@ -29,7 +29,7 @@ from .data import SiteData
 from .figures import CATEGORY_ORDER, ceg_range, headline, headline_scatter, scaling_chart
 from .svg import pow10_label
 from .templating import environment, sort_key
-from .text import html_path, num, percent_fraction, rel, safe_url, times
+from .text import html_path, percent_fraction, rel, safe_url, times
 
 Row = dict[str, Any]
 
@@ -108,14 +108,15 @@ def eval_anchor(ev: Row) -> str:
 def _ceg_cell(c: Row) -> dict[str, Any]:
     """The CEG headline for a table cell: the leading figure, then a short note in smaller type."""
     hl = headline(c)
-    note = hl.note
-    if hl.kind == "lower_bound" and c.get("ceg") is not None:
-        note = f"estimate ≈ {times(c['ceg'])}, extrapolated {num(c.get('extrapolation_oom'), 2)} OOM"
+    cross = ", cross-family" if c.get("curve") == "cross-family" else ""
+    if hl.kind == "point":
+        lo, hi = c.get("ceg_p05"), c.get("ceg_p95")
+        note = (f"{times(lo)} – {times(hi)}" if lo is not None and hi is not None else "") + cross
     elif hl.kind == "lower_bound":
-        note = "lower bound only"
-    elif hl.kind == "extrapolated":
-        note = f"extrapolated {num(c.get('extrapolation_oom'), 2)} OOM"
-    elif hl.kind == "none":
+        note = "lower bound" + cross
+    elif hl.kind == "upper_bound":
+        note = "upper bound" + cross
+    else:
         note = "no estimate"
     return {"kind": hl.kind, "text": hl.text, "note": note, "sort": sort_key(hl.value), "reason": c.get("reason")}
 
@@ -183,16 +184,9 @@ class Site:
 
 
 def _median_ceg(evs: list[Row]) -> tuple[float | None, int]:
-    """Median of the point estimates read inside the observed compute range, and how many there are.
-
-    Extrapolated estimates are left out on purpose: a handful of 10⁴⁰× extrapolations would otherwise
-    drive a category's typical value, which is what the methodology warns against.
-    """
-    vals = [
-        ev["ceg"]["ceg"]
-        for ev in evs
-        if ev["ceg"].get("meaningful") and ev["ceg"].get("ceg") is not None and not ev["ceg"].get("extrapolated")
-    ]
+    """Median of the point headlines, and how many there are. Bounds are left out: a median over bounds
+    is not a median."""
+    vals = [ev["ceg"]["ceg"] for ev in evs if ev["ceg"].get("ceg_kind") == "point"]
     return (statistics.median(vals) if vals else None), len(vals)
 
 
@@ -215,8 +209,8 @@ def home(site: Site) -> str:
     counts = [
         ("enhancements", len(d.enhancements), "enhancements/index.md"),
         ("evaluations", len(d.evaluations), "explore.md"),
-        ("CEG estimates within the observed range", kinds.count("estimate"), "explore.md"),
-        ("lower bounds leading", kinds.count("lower_bound"), "caveats.md"),
+        ("point estimates of CEG", kinds.count("point"), "explore.md"),
+        ("CEG bounds (≥ or ≤)", kinds.count("lower_bound") + kinds.count("upper_bound"), "caveats.md"),
         ("benchmarks", len(d.benchmarks), "benchmarks/index.md"),
         ("models", len(d.models), None),
         ("scaling curves", len(d.baselines), None),
@@ -395,13 +389,70 @@ def tradeoffs(site: Site) -> str:
     return site.render("tradeoffs.md.j2", "tradeoffs.md", tradeoffs=site.data.tradeoffs)
 
 
+SURVEY = "davidson-2023-ai-capabilities"
+"""The survey whose published CEGs the comparison page sets beside ptedb's headlines."""
+
+
+def _survey_verdict(ev: Row) -> tuple[str, str]:
+    """(agree | consistent | differ | no figure, words) for one evaluation the survey states a CEG for."""
+    c = ev["ceg"]
+    lo = ev.get("reported_ceg_low") if ev.get("reported_ceg_value") is None else ev.get("reported_ceg_value")
+    hi = ev.get("reported_ceg_high") if ev.get("reported_ceg_value") is None else ev.get("reported_ceg_value")
+    lo = lo if lo is not None else hi
+    hi = hi if hi is not None else lo
+    at_least = ev.get("reported_ceg_kind") == "lower_bound"
+    kind, v = c.get("ceg_kind"), c.get("ceg")
+    if kind == "none" or v is None or lo is None:
+        return "no figure", "ptedb states no figure: " + (c.get("reason") or "see the record")
+    if kind == "point":
+        p05, p95 = c.get("ceg_p05") or v, c.get("ceg_p95") or v
+        if at_least:
+            ok = p95 >= lo
+        else:
+            ok = p05 <= hi and lo <= p95
+        if ok:
+            return "agree", "the survey's figure lies within ptedb's 90% interval"
+        return "differ", f"ptedb's point and its 90% interval ({times(p05)} – {times(p95)}) miss the survey's figure"
+    if kind == "lower_bound":
+        if hi >= v or at_least:
+            return "consistent", f"ptedb proves only CEG ≥ {times(v)}; " + (c.get("reason") or "")
+        return "differ", f"ptedb proves CEG ≥ {times(v)}, above the survey's figure"
+    if lo <= v:
+        return "consistent", f"ptedb proves only CEG ≤ {times(v)}; " + (c.get("reason") or "")
+    return "differ", f"ptedb proves CEG ≤ {times(v)}, below the survey's figure: " + (c.get("reason") or "")
+
+
+def survey(site: Site) -> str:
+    d = site.data
+    rows = []
+    for ev in _by_name([ev for ev in d.evaluations if ev.get("reported_ceg_source_id") == SURVEY]):
+        verdict, why = _survey_verdict(ev)
+        rows.append({"ev": ev, "verdict": verdict, "why": why, "survey": _reported_ceg(ev)})
+    counts = {k: sum(1 for r in rows if r["verdict"] == k) for k in ("agree", "consistent", "differ", "no figure")}
+    # the survey's five categories (efficiency is ptedb's addition), for its abstract's statement
+    cegs = [ev["ceg"] for ev in d.evaluations if ev["category"] != "efficiency"]
+    points = [c["ceg"] for c in cegs if c.get("ceg_kind") == "point"]
+    lowers = [c["ceg"] for c in cegs if c.get("ceg_kind") == "lower_bound"]
+    stats = {
+        "evaluations": len(cegs),
+        "points": len(points),
+        "points_over_5": sum(1 for v in points if v > 5),
+        "points_over_20": sum(1 for v in points if v > 20),
+        "median_point": statistics.median(points) if points else None,
+        "lowers": len(lowers),
+        "lowers_at_least_5": sum(1 for v in lowers if v >= 5),
+        "lowers_at_least_20": sum(1 for v in lowers if v >= 20),
+    }
+    return site.render("survey.md.j2", "survey.md", rows=rows, counts=counts, stats=stats, source=d.sources.get(SURVEY))
+
+
 def caveats(site: Site) -> str:
     d = site.data
     extrap = sorted(
-        (ev for ev in d.evaluations if ev["ceg"].get("meaningful") and ev["ceg"].get("extrapolated")),
+        (ev for ev in d.evaluations if ev["ceg"].get("ceg_kind") != "point" and ev["ceg"].get("extrapolated")),
         key=lambda ev: -(ev["ceg"].get("extrapolation_oom") or 0),
     )
-    none = [ev for ev in d.evaluations if not ev["ceg"].get("meaningful")]
+    none = [ev for ev in d.evaluations if ev["ceg"].get("ceg_kind") == "none"]
     by_reason: dict[str, int] = {}
     for ev in none:
         r = ev["ceg"].get("reason") or "no reason recorded"
@@ -467,6 +518,7 @@ def generate(data: SiteData, download_dir: str = "download") -> tuple[dict[str, 
         "categories/index.md": categories_index(site, cats),
         "tradeoffs.md": tradeoffs(site),
         "caveats.md": caveats(site),
+        "survey.md": survey(site),
         "downloads.md": downloads(site, download_dir),
         "reference.md": field_reference(site),
     }

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
-Shape = str  # "circle" | "ring" | "square" | "diamond" | "triangle" | "star"
+Shape = str  # "circle" | "ring" | "square" | "diamond" | "triangle" | "triangle-down" | "star"
 
 
 def esc(text: object) -> str:
@@ -220,6 +220,10 @@ class Chart:
         if m.shape == "triangle":
             k = s * 1.25
             pts = f"{_num(cx)},{_num(cy - k)} {_num(cx + k)},{_num(cy + k * 0.8)} {_num(cx - k)},{_num(cy + k * 0.8)}"
+            return f'<polygon points="{pts}" {common}/>'
+        if m.shape == "triangle-down":
+            k = s * 1.25
+            pts = f"{_num(cx)},{_num(cy + k)} {_num(cx + k)},{_num(cy - k * 0.8)} {_num(cx - k)},{_num(cy - k * 0.8)}"
             return f'<polygon points="{pts}" {common}/>'
         if m.shape == "star":
             pts = []

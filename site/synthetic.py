@@ -102,6 +102,7 @@ def write_records(
                 "min": 0.0,
                 "max": 100.0,
                 "chance": 25.0,
+                "n_items": {"value": 1000, "split": "test", "source": _ref("Table 1")},
             },
         )
     curves: dict[tuple[int, int], list[float]] = {}

@@ -355,7 +355,7 @@ def test_enhancement_page_has_sources_aliases_and_a_scaling_chart(built_site: Pa
     charts = re.findall(r'<svg [^>]*class="ptedb-chart"', text)
     assert len(charts) == 3
     assert "training compute (FLOP, log scale)" in text
-    assert "<figcaption>" in text and "The family&#x27;s curve reaches" in text
+    assert "<figcaption>" in text and "The family&#x27;s curve, made non-decreasing, reaches" in text
     assert 'href="../categories/' in text
 
 
@@ -388,15 +388,16 @@ def test_field_reference_comes_from_the_models(built_site: Path) -> None:
             assert f"<code>{col.name}</code>" in text, (name, col.name)
 
 
-def test_caveats_lead_with_the_lower_bound() -> None:
+def test_the_headline_is_worded_as_the_build_decided() -> None:
+    """The site words the build's headline; it never promotes a long extrapolation kept for the record."""
     from ptedb.site.figures import headline
 
-    hl = headline(
-        {"ceg": 3e5, "lower_bound": 1000.0, "meaningful": True, "extrapolated": True, "extrapolation_oom": 2.5}
-    )
-    assert hl.kind == "lower_bound" and hl.text == "≥ 1000×" and "3×10⁵" in hl.note
-    assert headline({"ceg": 200.0, "meaningful": True, "extrapolated": False}).text == "200×"
-    assert headline({"meaningful": False, "reason": "no baseline"}).kind == "none"
+    bound = headline({"ceg": 1000.0, "ceg_kind": "lower_bound", "ceg_interpolated": 3e5, "reason": "beyond"})
+    assert bound.kind == "lower_bound" and bound.text == "≥ 1000×" and "3×10⁵" not in bound.note
+    point = headline({"ceg": 200.0, "ceg_kind": "point", "ceg_p05": 150.0, "ceg_p95": 260.0, "curve": "cross-family"})
+    assert point.text == "200×" and "150×" in point.note and "cross-family" in point.note
+    assert headline({"ceg": 0.5, "ceg_kind": "upper_bound"}).text == "≤ 0.5×"
+    assert headline({"ceg_kind": "none", "reason": "no baseline"}).kind == "none"
 
 
 def test_contributing_page_rewrites_repository_links(tmp_path: Path) -> None:

@@ -186,6 +186,9 @@ def test_explore_filters_narrow_and_sort_the_table(ctx: tuple[Any, Watch], base_
         "rs => rs.map(r => r.cells[5].dataset.sort).filter(v => v !== '').map(Number)"
     )
     assert values == sorted(values) and len(values) > 5
+    # the headline says when it is a bound, and when it was read on a cross-family curve
+    assert page.locator("#explore-table td.ceg-lower_bound", has_text="≥").count() > 0
+    assert page.locator("#explore-table td.ceg-point", has_text="cross-family").count() > 0
     # a filter in the address (as the category pages link) is applied on load
     page.goto(base_url + "explore.html#category=data")
     page.reload()

@@ -12,7 +12,7 @@ import hashlib
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -132,6 +132,7 @@ class Inputs:
     baselines: dict[str, Baseline]
     pools: dict[tuple[str, tuple[str, bool]], dict[str, list[float]]]
     """(benchmark, setting key) → model id → its scores in every baseline of that key."""
+    family_curves: dict[str, tuple[Curve, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, ds: Dataset, method: str = DEFAULT_METHOD) -> Inputs:
@@ -163,6 +164,13 @@ class Inputs:
         )
 
     def family_curve(self, baseline: Baseline, scale: Scale) -> tuple[Curve, list[str]]:
+        """The baseline's curve (made once per build: its fit and resampled draws are shared by every
+        evaluation read on it) and the models left out for want of compute."""
+        if baseline.id not in self.family_curves:
+            self.family_curves[baseline.id] = self._family_curve(baseline, scale)
+        return self.family_curves[baseline.id]
+
+    def _family_curve(self, baseline: Baseline, scale: Scale) -> tuple[Curve, list[str]]:
         points, missing = [], []
         for p in baseline.points:
             c = self.compute.get(p.model)
@@ -170,7 +178,7 @@ class Inputs:
                 missing.append(p.model)
                 continue
             points.append(CurvePoint(p.model, baseline.family, c, scale.sign * p.score, scale.se(p.score)))
-        return Curve("family", points), missing
+        return Curve("family", points, seed=_seed(baseline.id)), missing
 
     def cross_curve(self, benchmark: str, key: tuple[str, bool], ev: Evaluation, scale: Scale) -> Curve | None:
         """Every un-enhanced model with known compute on the benchmark and setting, described within
@@ -214,10 +222,14 @@ def _reported_se(ev: Evaluation, which: str) -> float | None:
     return u.base_stderr if which == "base" else u.enhanced_stderr
 
 
+def _seed(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
+
+
 def _rng(evaluation_id: str) -> np.random.Generator:
     """A generator seeded by the evaluation id: every row's interval is reproducible on its own,
     whatever else the build holds."""
-    return np.random.default_rng(int.from_bytes(hashlib.sha256(evaluation_id.encode()).digest()[:8], "big"))
+    return np.random.default_rng(_seed(evaluation_id))
 
 
 def row_of(inputs: Inputs, enhancement: Enhancement, ev: Evaluation) -> dict[str, Any]:

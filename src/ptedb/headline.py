@@ -89,6 +89,15 @@ class Curve:
     points: list[CurvePoint]
     offsets: dict[str, float] = field(default_factory=dict)
     """Cross-family only: each family's systematic score offset, added to the pooled curve."""
+    seed: int = 0
+    """Seeds the curve's resampled draws, so that every evaluation read on it sees the same draws."""
+    _fit: FamilyFit | None = field(default=None, repr=False, compare=False)
+
+    def family_fit(self) -> FamilyFit:
+        """The fitted family curve and its resampled draws, worked out once per curve."""
+        if self._fit is None:
+            self._fit = FamilyFit.of(self)
+        return self._fit
 
     @property
     def known_noise(self) -> bool:
@@ -203,31 +212,57 @@ def _pooled(curve: Curve, family: str) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return xs, ss, se
 
 
+@dataclass
+class FamilyFit:
+    """A family curve ready to read: distinct log compute, the non-decreasing fit, the straight line,
+    the signal test, and RESAMPLES re-fits of it with every point drawn from its noise."""
+
+    ux: np.ndarray
+    iso: np.ndarray
+    line: tuple[float, float] | None  # (slope, intercept)
+    signal: tuple[bool, str | None]
+    draws: np.ndarray | None
+
+    @classmethod
+    def of(cls, curve: Curve) -> FamilyFit:
+        xs = np.array([math.log10(p.compute) for p in curve.points])
+        ss = np.array([p.score for p in curve.points])
+        se = np.array([p.se or 0.0 for p in curve.points])
+        order = np.argsort(xs, kind="stable")
+        xs, ss, se = xs[order], ss[order], se[order]
+        ux = np.unique(xs)
+        line = None
+        if len(ux) >= 2:
+            slope, icept = np.polyfit(xs, ss, 1)
+            line = (float(slope), float(icept))
+        signal = _signal(curve.points)
+        mean = np.array([ss[xs == x].mean() for x in ux])
+        iso = np.array(isotonic(list(ux), list(mean)))
+        draws = None
+        if signal[0]:
+            rng = np.random.default_rng(curve.seed)
+            sampled = rng.standard_normal((RESAMPLES, len(xs))) * se + ss
+            draws = isotonic_rows(np.stack([sampled[:, xs == x].mean(axis=1) for x in ux], axis=1))
+        return cls(ux, iso, line, signal, draws)
+
+
 def _read(
     curve: Curve, family: str, x_b: float, target: float, se_target: float, rng: np.random.Generator
 ) -> tuple[float | None, float | None, float | None, float | None, str | None]:
-    """(point, p05, p95, straight-line estimate, reason when there is no point) on one curve."""
-    xs, ss, se = _pooled(curve, family)
-    order = np.argsort(xs, kind="stable")
-    xs, ss, se = xs[order], ss[order], se[order]
-    ux = np.unique(xs)
+    """(point, p05, p95, straight-line estimate, reason when there is no point) on a family curve."""
+    fit = curve.family_fit()
     line = None
-    if len(ux) >= 2:
-        slope, icept = np.polyfit(xs, ss, 1)
-        log_line = (target - icept) / slope - x_b if slope > 0 else math.inf
+    if fit.line is not None and fit.line[0] > 0:
+        log_line = (target - fit.line[1]) / fit.line[0] - x_b
         if abs(log_line) < 300:
             line = 10.0**log_line
-    ok, why = _signal([CurvePoint("", "", 10.0**x, s, e) for x, s, e in zip(xs, ss, se, strict=True)])
-    if not ok:
+    ok, why = fit.signal
+    if not ok or fit.draws is None:
         return None, None, None, line, why
-    # the point: mean score per distinct compute, made non-decreasing
-    mean = np.array([ss[xs == x].mean() for x in ux])
-    iso = np.array(isotonic(list(ux), list(mean)))
-    x_star = float(_x_star(ux, iso[None, :], np.array([target]))[0])
+    x_star = float(_x_star(fit.ux, fit.iso[None, :], np.array([target]))[0])
     if not math.isfinite(x_star):
         return None, None, None, line, "the curve does not rise at the enhanced score"
-    lo, hi = ux[0], ux[-1]
-    beyond = max(lo - x_star, x_star - hi, 0.0)
+    beyond = max(fit.ux[0] - x_star, x_star - fit.ux[-1], 0.0)
     if beyond > POINT_REACH_OOM:
         return (
             None,
@@ -239,15 +274,13 @@ def _read(
                 f"compute (more than {POINT_REACH_OOM:g})"
             ),
         )
-    # the interval: every score drawn from its noise, the curve made non-decreasing again each time
-    draws = rng.standard_normal((RESAMPLES, len(xs))) * se + ss
-    means = np.stack([draws[:, xs == x].mean(axis=1) for x in ux], axis=1)
+    # the interval: the curve's resampled re-fits, each read at a draw of the enhanced score
     targets = target + rng.standard_normal(RESAMPLES) * se_target
-    xs_draw = _x_star(ux, isotonic_rows(means), targets)
+    xs_draw = _x_star(fit.ux, fit.draws, targets)
     cegs = 10.0 ** (xs_draw[np.isfinite(xs_draw)] - x_b)
     p05 = p95 = None
     if len(cegs) >= RESAMPLES // 2:
-        p05, p95 = float(np.percentile(cegs, 5)), float(np.percentile(cegs, 95))
+        p05, p95 = (float(v) for v in np.percentile(cegs, [5, 95]))
     return 10.0 ** (x_star - x_b), p05, p95, line, None
 
 
@@ -333,7 +366,7 @@ def _read_cross(
     cegs = 10.0 ** (xd[ok] - x_b)
     p05 = p95 = None
     if len(cegs) >= RESAMPLES // 2:
-        p05, p95 = float(np.percentile(cegs, 5)), float(np.percentile(cegs, 95))
+        p05, p95 = (float(v) for v in np.percentile(cegs, [5, 95]))
     return line, p05, p95, line, None
 
 
