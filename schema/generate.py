@@ -52,7 +52,7 @@ def contributing_templates() -> str:
     from .templates import KINDS, template
 
     blocks = []
-    for kind in ("source", "model", "benchmark", "baseline", "enhancement", "tradeoff"):
+    for kind in (cls.kind for cls in RECORD_TYPES):
         assert kind in KINDS
         blocks.append(f"### {kind}\n\n```yaml\n{template(kind, f'my-{kind}')}```\n")
     return "\n".join(blocks)

@@ -30,8 +30,42 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2_000)]
 
-Category = Literal["tool-use", "prompting", "scaffolding", "solution-choice", "data", "efficiency"]
-CATEGORIES: tuple[str, ...] = Category.__args__  # type: ignore[attr-defined]
+CATEGORY_TEXT: dict[str, tuple[str, str]] = {
+    "tool-use": (
+        "Tool use",
+        "The model calls external tools (calculators, code interpreters, search engines, retrievers, "
+        "APIs) and uses their results in its answer.",
+    ),
+    "prompting": (
+        "Prompting",
+        "Changes to the input alone: exemplars, instructions, or asking for intermediate reasoning; no "
+        "training and usually little extra inference compute.",
+    ),
+    "scaffolding": (
+        "Scaffolding",
+        "Programs around the model that call it repeatedly: planning, reflection, self-critique, "
+        "agent loops and search over the model's own outputs.",
+    ),
+    "solution-choice": (
+        "Solution choice",
+        "Generating many candidate answers and choosing among them: majority voting, verifiers, "
+        "reward models, filtering by tests.",
+    ),
+    "data": (
+        "Data",
+        "Further training on chosen or generated data after pre-training: instruction tuning, "
+        "fine-tuning on reasoning paths, reinforcement learning from feedback.",
+    ),
+    "efficiency": (
+        "Efficiency",
+        "Post-training techniques that cut inference compute (quantization, pruning, distillation), "
+        "usually at some cost in capability: the other side of the training–inference trade-off.",
+    ),
+}
+"""Each category's display name and what it covers, in the survey's order (efficiency last): the one
+list of categories, which the record model, the site and the benchmark generator all read."""
+CATEGORIES: tuple[str, ...] = tuple(CATEGORY_TEXT)
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 
 Status = Literal["active", "deprecated", "withdrawn"]
 Unit = Literal["percent", "proportion", "points", "score", "perplexity", "bits-per-byte", "elo", "rate"]

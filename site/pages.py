@@ -23,6 +23,7 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
+from ptedb.schema.models import CATEGORY_TEXT
 
 from . import fieldref
 from .data import SiteData
@@ -33,38 +34,6 @@ from .text import html_path, percent_fraction, rel, safe_url, times
 
 Row = dict[str, Any]
 
-CATEGORY_TEXT = {
-    "tool-use": (
-        "Tool use",
-        "The model calls external tools (calculators, code interpreters, search engines, retrievers, "
-        "APIs) and uses their results in its answer.",
-    ),
-    "prompting": (
-        "Prompting",
-        "Changes to the input alone: exemplars, instructions, or asking for intermediate reasoning; no "
-        "training and usually little extra inference compute.",
-    ),
-    "scaffolding": (
-        "Scaffolding",
-        "Programs around the model that call it repeatedly: planning, reflection, self-critique, "
-        "agent loops and search over the model's own outputs.",
-    ),
-    "solution-choice": (
-        "Solution choice",
-        "Generating many candidate answers and choosing among them: majority voting, verifiers, "
-        "reward models, filtering by tests.",
-    ),
-    "data": (
-        "Data",
-        "Further training on chosen or generated data after pre-training: instruction tuning, "
-        "fine-tuning on reasoning paths, reinforcement learning from feedback.",
-    ),
-    "efficiency": (
-        "Efficiency",
-        "Post-training techniques that cut inference compute (quantization, pruning, distillation), "
-        "usually at some cost in capability: the other side of the training–inference trade-off.",
-    ),
-}
 
 FILE_TEXT = {
     "ptedb.duckdb": "DuckDB database: every table with comments on every column, views and macros",

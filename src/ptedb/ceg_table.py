@@ -8,14 +8,13 @@ each family's curve, and the cross-family reference curves — and the estimates
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from ptedb.schema.models import Baseline, Benchmark, CegRow, Enhancement, Evaluation, Model
 from ptedb.validation.dataset import Dataset
@@ -66,6 +65,7 @@ _NOT_PRETRAINED = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def setting_key(text: str) -> tuple[str, bool] | None:
     """(prompt, chain of thought) of a pre-trained model's evaluation setting, or None when the text
     names neither a number of shots nor a known exemplar set, or describes a post-trained model or
@@ -226,12 +226,6 @@ def _seed(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big")
 
 
-def _rng(evaluation_id: str) -> np.random.Generator:
-    """A generator seeded by the evaluation id: every row's interval is reproducible on its own,
-    whatever else the build holds."""
-    return np.random.default_rng(_seed(evaluation_id))
-
-
 def row_of(inputs: Inputs, enhancement: Enhancement, ev: Evaluation) -> dict[str, Any]:
     """One `ceg` row. Pure: the same inputs give the same row."""
     evaluation_id = f"{enhancement.id}/{ev.id}"
@@ -286,7 +280,7 @@ def row_of(inputs: Inputs, enhancement: Enhancement, ev: Evaluation) -> dict[str
         scale.se(ev.base_score, _n(ev), _reported_se(ev, "base")),
         scale.se(ev.enhanced_score, _n(ev), _reported_se(ev, "enhanced")),
         scale.sign * scale.chance if scale.chance is not None else None,
-        _rng(evaluation_id),
+        _seed(evaluation_id),  # every row's interval is reproducible on its own, whatever else the build holds
     )
     row.update(
         ceg=h.value,

@@ -247,7 +247,7 @@ class FamilyFit:
 
 
 def _read(
-    curve: Curve, family: str, x_b: float, target: float, se_target: float, rng: np.random.Generator
+    curve: Curve, family: str, x_b: float, target: float, se_target: float, seed: int
 ) -> tuple[float | None, float | None, float | None, float | None, str | None]:
     """(point, p05, p95, straight-line estimate, reason when there is no point) on a family curve."""
     fit = curve.family_fit()
@@ -275,7 +275,7 @@ def _read(
             ),
         )
     # the interval: the curve's resampled re-fits, each read at a draw of the enhanced score
-    targets = target + rng.standard_normal(RESAMPLES) * se_target
+    targets = target + np.random.default_rng(seed).standard_normal(RESAMPLES) * se_target
     xs_draw = _x_star(fit.ux, fit.draws, targets)
     cegs = 10.0 ** (xs_draw[np.isfinite(xs_draw)] - x_b)
     p05 = p95 = None
@@ -304,7 +304,7 @@ def _read_cross(
     base_score: float,
     target: float,
     se_target: float,
-    rng: np.random.Generator,
+    seed: int,
 ) -> tuple[float | None, float | None, float | None, float | None, str | None]:
     """(point, p05, p95, straight-line estimate, reason) on a cross-family curve: a weighted least-squares
     line in log compute with an offset per family, the base model's family placed by its own points."""
@@ -357,6 +357,7 @@ def _read_cross(
                 f"(more than {POINT_REACH_OOM:g})"
             ),
         )
+    rng = np.random.default_rng(seed)
     draws = ys[:, None] + rng.standard_normal((len(ys), RESAMPLES)) * se[:, None]
     betas = cov @ (x.T @ (w[:, None] * draws))
     targets = target + rng.standard_normal(RESAMPLES) * se_target
@@ -423,7 +424,7 @@ def headline(
     se_base: float | None,
     se_enhanced: float | None,
     chance: float | None,
-    rng: np.random.Generator,
+    seed: int,
 ) -> Headline:
     """The headline for one evaluation, from the first curve in `curves` (family, then cross-family) that
     gives a point, else the strongest bound over them. Scores are oriented (higher is better)."""
@@ -440,10 +441,10 @@ def headline(
         elif near_chance:
             why = "the enhanced score is within noise of chance"
         elif curve.kind == "family":
-            point, p05, p95, straight, why = _read(curve, family, x_b, enhanced_score, se_enhanced, rng)
+            point, p05, p95, straight, why = _read(curve, family, x_b, enhanced_score, se_enhanced, seed)
         else:
             point, p05, p95, straight, why = _read_cross(
-                curve, family, x_b, base_score, enhanced_score, se_enhanced, rng
+                curve, family, x_b, base_score, enhanced_score, se_enhanced, seed
             )
         if line is None and straight is not None:
             line = straight
