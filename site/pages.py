@@ -171,6 +171,76 @@ def _by_name(evs: list[Row]) -> list[Row]:
 # --- pages ----------------------------------------------------------------------------------------
 
 
+def _median_interval(values: list[float], seed: str) -> tuple[float, float, float] | None:
+    """The median of `values` and a 90% interval for it, by resampling the values themselves (the median
+    of a category is uncertain because its evaluations are a sample, whatever each one's own noise)."""
+    if not values:
+        return None
+    import numpy as np
+
+    v = np.array(sorted(values))
+    rng = np.random.default_rng(int.from_bytes(seed.encode()[:8].ljust(8, b"\0"), "big"))
+    medians = np.median(rng.choice(v, size=(2000, len(v)), replace=True), axis=1)
+    lo, hi = np.percentile(medians, [5, 95])
+    return float(np.median(v)), float(lo), float(hi)
+
+
+def findings(d: SiteData) -> dict[str, Any]:
+    """The figures the home page leads with: per category, the point headlines' median with its 90%
+    interval and count, and the bounds counted apart; and the best-measured enhancements."""
+    rows = []
+    for cat in CATEGORY_ORDER:
+        evs = [ev for ev in d.evaluations if ev["category"] == cat]
+        if not evs:
+            continue
+        points = [ev["ceg"]["ceg"] for ev in evs if ev["ceg"].get("ceg_kind") == "point"]
+        lowers = [ev["ceg"]["ceg"] for ev in evs if ev["ceg"].get("ceg_kind") == "lower_bound"]
+        uppers = [ev["ceg"]["ceg"] for ev in evs if ev["ceg"].get("ceg_kind") == "upper_bound"]
+        rows.append(
+            {
+                "cat": cat,
+                "name": CATEGORY_TEXT.get(cat, (cat, ""))[0],
+                "evaluations": len(evs),
+                "points": len(points),
+                "median": _median_interval(points, cat),
+                "lowers": len(lowers),
+                "lowers_over_1": sum(1 for v in lowers if v > 1),
+                "uppers": len(uppers),
+            }
+        )
+    by_enh: dict[str, list[float]] = {}
+    for ev in d.evaluations:
+        if ev["ceg"].get("ceg_kind") == "point":
+            by_enh.setdefault(ev["enhancement_id"], []).append(ev["ceg"]["ceg"])
+    best = sorted(by_enh.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:8]
+    enhancements = [
+        {"id": eid, "name": d.enhancements[eid]["name"], "points": len(v), "median": _median_interval(v, eid)}
+        for eid, v in best
+    ]
+    gains = [r for r in rows if r["cat"] != "efficiency" and r["median"]]
+    all_points = [
+        ev["ceg"]["ceg"]
+        for ev in d.evaluations
+        if ev["category"] != "efficiency" and ev["ceg"].get("ceg_kind") == "point"
+    ]
+    lowers = [
+        ev["ceg"]["ceg"]
+        for ev in d.evaluations
+        if ev["category"] != "efficiency" and ev["ceg"].get("ceg_kind") == "lower_bound"
+    ]
+    efficiency = next((r for r in rows if r["cat"] == "efficiency"), None)
+    return {
+        "rows": rows,
+        "lowers_over_1": sum(1 for v in lowers if v > 1),
+        "lowers_at_least_5": sum(1 for v in lowers if v >= 5),
+        "efficiency": efficiency["median"] if efficiency else None,
+        "enhancements": enhancements,
+        "overall": _median_interval(all_points, "all"),
+        "overall_points": len(all_points),
+        "gain_categories": len(gains),
+    }
+
+
 def home(site: Site) -> str:
     d = site.data
     page = "index.md"
@@ -225,6 +295,7 @@ def home(site: Site) -> str:
         dirty=built_from.endswith("+dirty"),
         cost_chart=Markup(cost_chart),
         mult_chart=Markup(mult_chart),
+        findings=findings(d),
     )
 
 

@@ -245,3 +245,17 @@ def test_hostile_record_stays_text_in_the_browser(ctx: tuple[Any, Watch], base_u
     search(page, "HMK")
     page.locator(".md-search-result__item").first.wait_for(state="visible", timeout=15_000)
     assert watch.dialogs == []
+
+
+def test_home_leads_with_headline_figures_and_intervals(browser: Any, base_url: str) -> None:
+    """The finding comes first: a median CEG with its interval, per category, before the counts."""
+    page = browser.new_page()
+    page.goto(base_url + "index.html")
+    finding = page.locator("p.ptedb-finding")
+    assert finding.count() == 1 and "×" in finding.inner_text() and "90% interval" in finding.inner_text()
+    first_table = page.locator("table.ptedb-evals").first
+    assert "Median CEG (90% interval)" in first_table.inner_text()
+    finding_top = finding.bounding_box()["y"]
+    stats_top = page.locator(".ptedb-stats").bounding_box()["y"]
+    assert finding_top < stats_top
+    page.close()
