@@ -15,6 +15,10 @@ import pyarrow as pa
 from ptedb.schema.columns import KINDS, TABLES
 
 
+STORAGE_VERSION = "v1.5.0"
+"""The oldest DuckDB whose readers the release database must open."""
+
+
 def quote_literal(text: str) -> str:
     """A SQL string literal; the only escape DuckDB needs inside single quotes is doubling them."""
     return "'" + text.replace("'", "''") + "'"
@@ -184,8 +188,10 @@ def _finish(con: Any, meta: dict[str, str]) -> None:
 def _connect(path: Path) -> Any:
     import duckdb
 
-    # One thread: the tables are a few thousand rows, too small for more threads to gain anything.
-    return duckdb.connect(str(path), config={"threads": 1})
+    # One thread: the tables are a few thousand rows, too small for more threads to gain anything. The
+    # file is written in a storage format DuckDB 1.5 can read, so that readers still on 1.x (the
+    # command-line tool, the httpfs builds on the package registry) open the release too.
+    return duckdb.connect(str(path), config={"threads": 1, "storage_compatibility_version": STORAGE_VERSION})
 
 
 def write_database(path: Path, tables: dict[str, pa.Table], meta: dict[str, str]) -> None:
