@@ -14,7 +14,6 @@ import pyarrow as pa
 
 from ptedb.schema.columns import KINDS, TABLES
 
-
 STORAGE_VERSION = "v1.5.0"
 """The oldest DuckDB whose readers the release database must open."""
 
