@@ -13,7 +13,7 @@ import os
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ptedb.schema.columns import TABLES
 
@@ -105,3 +105,17 @@ def load(source: str | Path | None = None, *, timeout: float = 60.0) -> dict[str
         except (OSError, pa.ArrowException) as exc:
             raise LoadError(f"{file} cannot be read: {exc}") from None
     return tables
+
+
+def session(path: str | Path = "dist/ptedb.duckdb") -> Any:
+    """A SQLModel session over a built release database, opened read-only, for the typed classes in
+    `ptedb.orm`: `session.exec(select(Ceg).where(Ceg.category == "prompting")).all()`."""
+    from sqlmodel import Session, create_engine
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "ptedb.duckdb"
+    if not path.is_file():
+        raise LoadError(f"{path} not found: run 'ptedb build' first")
+    engine = create_engine(f"duckdb:///{path}", connect_args={"read_only": True})
+    return Session(engine)
