@@ -18,7 +18,15 @@ build: $(STAMP)
 	$(BIN)/ptedb build
 	$(BIN)/ptedb site
 
-test: $(STAMP)
+# A second environment for the tests of what users run beside ptedb: DuckDB 1.x with its httpfs extension
+# installed from the package registry (httpfs packages exist only for 1.x; ptedb itself runs on DuckDB 2).
+READERS := .venv-readers/.installed
+$(READERS):
+	$(PYTHON) -m venv .venv-readers
+	.venv-readers/bin/python -m pip install --quiet "duckdb==1.5.5" "duckdb-extension-httpfs==1.5.5" "duckdb-extensions==1.5.5"
+	touch $(READERS)
+
+test: $(STAMP) $(READERS)
 	bash tests/setup-browser.sh
 	$(BIN)/python -m pytest
 
@@ -32,4 +40,4 @@ schema: $(STAMP)
 	$(BIN)/python -m ptedb.schema.generate
 
 clean:
-	rm -rf dist $(VENV)
+	rm -rf dist $(VENV) .venv-readers
