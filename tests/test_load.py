@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ptedb.schema.columns import TABLES
 
-from ptedb.load import LoadError, load
+from ptedb.readers import LoadError, load
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from ptedb.schema.columns import TABLES
 from sqlmodel import SQLModel, select
 
 from ptedb import orm
-from ptedb.load import session
+from ptedb.readers import session
 
 CLASSES = {
     cls.__tablename__: cls

@@ -1,5 +1,5 @@
-"""`ptedb.load()`: every table of a release as a pandas DataFrame, from a local build, a folder of Parquet
-files, or a release's URL.
+"""Readers of a release: `load()`, every table as a pandas DataFrame from a local build, a folder of
+Parquet files or a release's URL; and `session()`, typed SQLModel access to a release database.
 
 A URL is read as a published `dist/`: its SHA256SUMS first, then each Parquet file it lists, each checked
 against its digest before it is used and kept in a cache folder keyed by that digest, so a second load
