@@ -157,6 +157,11 @@ class Model(Record):
     release_date: Annotated[dt.date, Field(strict=False)] | None = Field(
         default=None, description="Date of first public description (ISO 8601)."
     )
+    post_trained_from: Id | None = Field(
+        default=None,
+        description="Id of the pre-trained model this one descends from by fine-tuning, RL or other post-training; "
+        "absent for a pre-trained model. Post-trained models never enter cross-family reference curves.",
+    )
     source: SourceRef | None = Field(default=None, description="Where parameters and tokens were read.")
     notes: LongText | None = Field(default=None, description="Free-text remarks.")
 

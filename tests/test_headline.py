@@ -139,3 +139,14 @@ def test_a_flat_cross_family_pool_gives_no_point() -> None:
     pts += [CurvePoint("c0", "c", 10.0**22, 50.0, se(50.0)), CurvePoint("b0", "b", 1e23, 49.0, se(49.0))]
     h = headline([Curve("cross-family", pts)], "c", 1e22, 50.0, 60.0, se(50.0), se(60.0), 0.0, 3)
     assert h.kind != "point"
+
+
+def test_a_pooled_curve_is_not_read_for_a_family_it_does_not_describe() -> None:
+    """A base family that barely scales (2 points per decade) beside families rising 10 per decade: reading
+    its gain in the pooled slope would claim a compute it would never need, so no point is given."""
+    pts = [CurvePoint(f"a{i}", "a", 10.0 ** (21 + i), 30.0 + 10 * i, se(30.0 + 10 * i)) for i in range(4)]
+    pts += [CurvePoint(f"b{i}", "b", 10.0 ** (21 + i), 35.0 + 10 * i, se(35.0 + 10 * i)) for i in range(4)]
+    flat = [CurvePoint(f"c{i}", "c", 10.0 ** (21 + i), 40.0 + 2 * i, se(40.0 + 2 * i)) for i in range(4)]
+    curve = Curve("cross-family", [flat[1], *pts, flat[0], *flat[2:]])
+    h = headline([curve], "c", 1e22, 42.0, 60.0, se(42.0), se(60.0), 0.0, 3)
+    assert h.kind != "point" and "does not describe the family" in (h.reason or "")

@@ -58,6 +58,8 @@ def _rel_diff(a: float, b: float) -> float:
 
 def check_models(ds: Dataset) -> None:
     for rid, m in ds.of("models").items():
+        if m.post_trained_from is not None:
+            _check_ref(ds, "models", rid, ("post_trained_from",), m.post_trained_from, "models", "REF002", "model")
         m: Model
         _check_source(ds, "models", rid, ("source",), m.source)
         tc = m.training_compute

@@ -181,7 +181,7 @@ class Inputs:
         return Curve("family", points, seed=_seed(baseline.id)), missing
 
     def cross_curve(self, benchmark: str, key: tuple[str, bool], ev: Evaluation, scale: Scale) -> Curve | None:
-        """Every un-enhanced model with known compute on the benchmark and setting, described within
+        """Every pre-trained model with known compute on the benchmark and setting, described within
         YEAR_WINDOW years of the base model, and the base model itself at its base score."""
         base = self.models.get(ev.model)
         base_year = self.year.get(ev.model)
@@ -199,6 +199,8 @@ class Inputs:
         for mid, scores in sorted(self.pools.get((benchmark, key), {}).items()):
             c, y, m = self.compute.get(mid), self.year.get(mid), self.models.get(mid)
             if mid == ev.model or c is None or y is None or m is None or abs(y - base_year) > YEAR_WINDOW:
+                continue
+            if m.post_trained_from is not None:  # a reference curve is of pre-trained models only
                 continue
             s = sum(scores) / len(scores)
             se = scale.se(s)

@@ -306,32 +306,48 @@ def _read_cross(
     se_target: float,
     seed: int,
 ) -> tuple[float | None, float | None, float | None, float | None, str | None]:
-    """(point, p05, p95, straight-line estimate, reason) on a cross-family curve: a weighted least-squares
-    line in log compute with an offset per family, the base model's family placed by its own points."""
+    """(point, p05, p95, straight-line estimate, reason) on a cross-family curve.
+
+    The pooled models give the slope: a weighted least-squares line in log compute with an offset for
+    each family that has two or more points, so that families differing in level do not tilt it. The
+    reading is anchored on the base model itself: `x* = x_b + (s* − s_b)/b`,
+    the gain measured in the pooled slope, so that where the base family sits is never an artefact of
+    its other members. A base family whose own points do not rise beyond their noise is not read at all:
+    the pooled slope would not describe it.
+    """
     x, _ = _design(curve)
     ys = np.array([p.score for p in curve.points])
     se = np.array([p.se or 0.0 for p in curve.points])
     if len(np.unique(x[:, 1])) < 3 or x.shape[0] <= x.shape[1]:
         return None, None, None, None, "too few models with different compute for a cross-family curve"
+    own = [p for p in curve.points if p.family == family]
+    if len(own) >= 2 and len({p.compute for p in own}) >= 2 and not _signal(own)[0]:
+        return None, None, None, None, "the base model's own family does not rise beyond its noise on this benchmark"
     w = 1.0 / np.maximum(se, 1e-9) ** 2
-    xtwx = x.T @ (x * w[:, None])
     try:
-        cov = np.linalg.inv(xtwx)
+        cov = np.linalg.inv(x.T @ (x * w[:, None]))
     except np.linalg.LinAlgError:
         return None, None, None, None, "the cross-family curve is not determined by its points"
     beta = cov @ (x.T @ (w * ys))
     slope, slope_se = beta[1], math.sqrt(max(cov[1, 1], 0.0))
-    fam_idx = {p.family: i for i, p in enumerate(curve.points)}
-    own = np.array([p.family == family for p in curve.points])
-
-    def level(b: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Intercept of `family`'s line, per column of coefficients `b` (its points' mean residual)."""
-        fit = x[:, :2] @ b[:2]
-        return (y[own] - fit[own]).mean(axis=0) + b[0] if own.any() else b[0]
-
-    if not own.any() or family not in fam_idx:
-        return None, None, None, None, "the base model's family has no point on the cross-family curve"
-    line_x = (target - level(beta[:, None], ys[:, None])[0]) / slope if slope > 0 else math.nan
+    if len(own) >= 2 and len({p.compute for p in own}) >= 2:
+        ox = np.array([math.log10(p.compute) for p in own])
+        ow = 1.0 / np.maximum(np.array([p.se or 0.0 for p in own]), 1e-9) ** 2
+        oxm = (ow * ox).sum() / ow.sum()
+        own_var = 1.0 / (ow * (ox - oxm) ** 2).sum()
+        own_slope = (ow * (ox - oxm) * np.array([p.score for p in own])).sum() * own_var
+        if abs(own_slope - slope) > Z * math.sqrt(own_var + slope_se**2):
+            return (
+                None,
+                None,
+                None,
+                None,
+                (
+                    f"the base model's family rises {own_slope:.3g} per order of magnitude, the pooled curve "
+                    f"{slope:.3g}: beyond noise apart, so the pooled curve does not describe the family"
+                ),
+            )
+    line_x = x_b + (target - base_score) / slope if slope > 0 else math.nan
     line = 10.0 ** (line_x - x_b) if math.isfinite(line_x) and abs(line_x - x_b) < 300 else None
     if not slope > Z * slope_se:
         return (
@@ -357,13 +373,16 @@ def _read_cross(
                 f"(more than {POINT_REACH_OOM:g})"
             ),
         )
+    base = next(
+        (i for i, p in enumerate(curve.points) if p.family == family and abs(math.log10(p.compute) - x_b) < 1e-9), 0
+    )
     rng = np.random.default_rng(seed)
     draws = ys[:, None] + rng.standard_normal((len(ys), RESAMPLES)) * se[:, None]
-    betas = cov @ (x.T @ (w[:, None] * draws))
+    slopes = (cov @ (x.T @ (w[:, None] * draws)))[1]
     targets = target + rng.standard_normal(RESAMPLES) * se_target
     with np.errstate(divide="ignore", invalid="ignore"):
-        xd = (targets - level(betas, draws)) / betas[1]
-    ok = np.isfinite(xd) & (betas[1] > 0)
+        xd = x_b + (targets - draws[base]) / slopes
+    ok = np.isfinite(xd) & (slopes > 0)
     cegs = 10.0 ** (xd[ok] - x_b)
     p05 = p95 = None
     if len(cegs) >= RESAMPLES // 2:
@@ -389,7 +408,11 @@ def cross_offsets(curve: Curve, family: str) -> dict[str, float]:
     offsets: dict[str, float] = {}
     for f in {p.family for p in curve.points}:
         mine = np.array([p.family == f for p in curve.points])
-        offsets[f] = float((ys[mine] - line[mine]).mean()) if f in fams or f == family else 0.0
+        offsets[f] = float((ys[mine] - line[mine]).mean()) if f in fams else 0.0
+    at = [p.family == family for p in curve.points]
+    if any(at):  # anchored on the base model (the first point of its family), as the reading is
+        i = at.index(True)
+        offsets[family] = float(ys[i] - line[i])
     return offsets
 
 
@@ -434,12 +457,16 @@ def headline(
     bounds: list[tuple[float | None, float | None, str]] = []
     fell = enhanced_score < base_score
     near_chance = chance is not None and se_enhanced is not None and enhanced_score - chance <= Z * se_enhanced
+    base_floor = chance is not None and se_base is not None and base_score - chance <= Z * se_base
     for curve in curves:
         point, p05, p95, straight, why = (None, None, None, None, None)
+        unplaced = curve.kind == "cross-family" and base_floor
         if se_enhanced is None:
             why = "the benchmark's test-set size is not on record, so the enhanced score's noise is unknown"
         elif near_chance:
             why = "the enhanced score is within noise of chance"
+        elif unplaced:
+            why = "the base score is within noise of chance, so the pooled curve cannot place its family"
         elif curve.kind == "family":
             point, p05, p95, straight, why = _read(curve, family, x_b, enhanced_score, se_enhanced, seed)
         else:
@@ -448,7 +475,7 @@ def headline(
             )
         if line is None and straight is not None:
             line = straight
-        lower, upper = _bounds(curve, family, base_compute, enhanced_score, se_enhanced)
+        lower, upper = (None, None) if unplaced else _bounds(curve, family, base_compute, enhanced_score, se_enhanced)
         bounds.append((lower, upper, curve.kind))
         if point is not None and not (fell and point > 1):
             return Headline(point, "point", curve.kind, p05, p95, line, lower, upper, None)

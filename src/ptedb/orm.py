@@ -84,6 +84,7 @@ class Model(SQLModel, table=True):
     training_compute_source_id: str | None = Field(default=None, description="Pre-training compute; absent when no source states or allows deriving it \u2014 Where the compute, or the N and D it is derived from, was read: id of the source.")
     training_compute_source_locator: str | None = Field(default=None, description="Pre-training compute; absent when no source states or allows deriving it \u2014 Where the compute, or the N and D it is derived from, was read: table, figure or section in the source.")
     release_date: dt.date | None = Field(default=None, description="Date of first public description (ISO 8601).")
+    post_trained_from: str | None = Field(default=None, description="Id of the pre-trained model this one descends from by fine-tuning, RL or other post-training; absent for a pre-trained model. Post-trained models never enter cross-family reference curves.")
     source_id: str | None = Field(default=None, description="Where parameters and tokens were read: id of the source.")
     source_locator: str | None = Field(default=None, description="Where parameters and tokens were read: table, figure or section in the source.")
     notes: str | None = Field(default=None, description="Free-text remarks.")
