@@ -23,9 +23,8 @@ from ptedb.validation.dataset import Dataset, Diagnostic, Document, dotted, prob
 from pydantic import BaseModel, ValidationError
 
 from .parse import YamlError, load_bytes
-from .scan import MAX_FILE_BYTES, Entry, Scan, scan
+from .scan import DATASET_FILE, MAX_FILE_BYTES, RECORD_FOLDERS, Entry, Scan, scan
 
-DATASET_FILE = "dataset.yaml"
 MAX_PROBLEMS_PER_FILE = 50
 """Beyond this, a file is broken wholesale (a pasted dump, a generated mess): more lines help nobody."""
 
@@ -260,6 +259,10 @@ def load(
         walked = scan(ds.root)
     if not walked.exists:
         ds.diagnostics.append(problem(display_path(ds.root), "no-records-folder"))
+        return ds
+    if not walked.records_like:
+        known = ", ".join(RECORD_FOLDERS)
+        ds.diagnostics.append(problem(display_path(ds.root), "not-records-folder", known=known))
         return ds
     _read_info(ds, walked)
     files = list(_record_files(ds, walked))

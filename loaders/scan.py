@@ -50,9 +50,35 @@ class Scan:
     """SHA-256 over every entry: name, kind and bytes. Every entry counts, stray ones included, since a
     new stray file changes what validation says."""
     exists: bool = True
+    records_like: bool = True
+    """False when `root` exists but holds neither dataset.yaml nor a record folder: nothing was walked."""
 
     def top(self, name: str) -> Entry | None:
         return next((e for e in self.entries if e.name == name), None)
+
+
+DATASET_FILE = "dataset.yaml"
+RECORD_FOLDERS = ("sources", "models", "benchmarks", "baselines", "enhancements", "tradeoffs")
+"""The folders of schema.models.BY_FOLDER, spelled out here so that the no-change build, which only
+scans, never imports pydantic (tests/test_loose_ends.py holds the two equal)."""
+
+
+def looks_like_records(root: Path | str) -> bool:
+    """Whether `root` holds records/dataset.yaml or at least one record folder (not a link).
+
+    Checked from the names at the top of `root` alone, before anything is walked: `--records /usr/share`
+    is refused at once instead of reading a whole system folder to find no records in it.
+    """
+    try:
+        with os.scandir(root) as it:
+            for d in it:
+                if d.name == DATASET_FILE:
+                    return True
+                if d.name in RECORD_FOLDERS and d.is_dir(follow_symlinks=False):
+                    return True
+    except OSError:
+        return False
+    return False
 
 
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -85,10 +111,13 @@ def read_capped(path: str, limit: int) -> bytes:
 
 
 def scan(root: Path | str) -> Scan:
-    """Walk `root` once; a missing root gives an empty scan with an empty digest."""
+    """Walk `root` once; a missing root, or one that is not a records folder (`looks_like_records`),
+    gives an empty scan with an empty digest."""
     root = Path(root)
     if not root.is_dir():
         return Scan(root, [], "", exists=False)
+    if not looks_like_records(root):
+        return Scan(root, [], "", records_like=False)
     h = hashlib.sha256()
     limit = MAX_FILE_BYTES + 1
 

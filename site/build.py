@@ -1,7 +1,9 @@
 """Build the static site from a finished `ptedb build`: generate pages, run mkdocs, publish `dist/site/`.
 
-The generated Markdown never touches the repository: it is written into a temporary folder together
-with a copy of `site/docs/` (the hand-written pages and the assets) and a filled-in `mkdocs.yml`.
+The generated Markdown never touches the repository: it is written into a temporary folder inside
+`dist/` (never the system's temporary folder, where a killed run would leave it for good; see
+`cleanup_stale`) together with a copy of `site/docs/` (the hand-written pages and the assets) and a
+filled-in `mkdocs.yml`.
 mkdocs builds, with --strict, into a fresh folder inside `dist/`, and only a complete build replaces
 `dist/site/`; a failed build leaves the previous site as it was. The whole run holds the same lock as
 `ptedb build`, so the database cannot be swapped out while the site is being read from it.
@@ -202,12 +204,27 @@ def run_mkdocs(config_file: Path) -> None:
         raise SiteError("mkdocs build reported warnings: " + "; ".join(handler.messages[:10]))
 
 
+SITE_TEMP = ".site."
+"""The prefix of every temporary folder of a site build, all kept inside --out: `.site.work-*` (the
+generated mkdocs project, about 10 MB), `.site.tmp-*` (the new site) and `.site.old-*` (the site being
+replaced). A killed run leaves them behind; the next `ptedb site` removes them (`cleanup_stale`), and the
+next `ptedb build` replaces --out with all of them in it."""
+
+
+def cleanup_stale(out: Path) -> None:
+    """Remove the temporary folders of site builds that were killed. Called under the build lock, so
+    no running site build owns them."""
+    for kind in ("work", "tmp", "old"):
+        for stale in out.glob(f"{SITE_TEMP}{kind}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 def _swap(new: Path, dest: Path) -> None:
     """Put `new` in place of `dest`; the old site is removed only once the new one is in place."""
     if not dest.exists():
         new.rename(dest)
         return
-    old = dest.with_name(f".{dest.name}.old-{os.getpid()}")
+    old = dest.with_name(f"{SITE_TEMP}old-{os.getpid()}")
     dest.rename(old)
     new.rename(dest)
     shutil.rmtree(old, ignore_errors=True)
@@ -241,17 +258,17 @@ def build_site(
     timings: dict[str, float] = {}
     contributing = contributing if contributing is not None else find_contributing()
     with _lock(out):
-        for stale in out.glob(".site.tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        new_site = Path(tempfile.mkdtemp(prefix=".site.tmp-", dir=out))
+        cleanup_stale(out)
+        new_site = Path(tempfile.mkdtemp(prefix=f"{SITE_TEMP}tmp-", dir=out))
         try:
-            with tempfile.TemporaryDirectory(prefix="ptedb-site-") as work:
+            work = Path(tempfile.mkdtemp(prefix=f"{SITE_TEMP}work-", dir=out))
+            try:
                 try:
                     data = load(out)
                 except SiteDataError as exc:
                     raise SiteError(str(exc)) from None
                 timings["load"] = time.perf_counter() - t0
-                cfg, n_pages = prepare(out, Path(work), new_site, contributing=contributing, data=data)
+                cfg, n_pages = prepare(out, work, new_site, contributing=contributing, data=data)
                 timings["generate"] = time.perf_counter() - t0 - timings["load"]
                 if keep_docs is not None:
                     shutil.rmtree(keep_docs, ignore_errors=True)
@@ -265,6 +282,8 @@ def build_site(
                 run_mkdocs(cfg)
                 timings["mkdocs"] = time.perf_counter() - t1
                 publish_release(out, data, new_site)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
             _swap(new_site, out / "site")
         except BaseException:
             shutil.rmtree(new_site, ignore_errors=True)

@@ -100,6 +100,7 @@ WORDING: dict[str, tuple[str, str]] = {
         "schema_version {version} is not supported; this ptedb reads version {current} (upgrade ptedb to read it)",
     ),
     "no-records-folder": ("SCH026", "records directory not found"),
+    "not-records-folder": ("SCH026", "not a records folder: it holds neither dataset.yaml nor any of {known}"),
     "link-in-records": (
         "SCH026",
         "unexpected link in records/: record folders must be real folders inside the repository",

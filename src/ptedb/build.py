@@ -3,6 +3,7 @@
 The build is all-or-nothing. Everything is written into a fresh sibling directory; only when every
 file is complete is it swapped with `dist/` (atomically where the OS allows: `renameat2` with
 RENAME_EXCHANGE on Linux), so an interrupted or failed build leaves the previous `dist/` as it was.
+A build that writes replaces `dist/` whole, the previous `dist/site/` included: run `ptedb site` again.
 """
 
 from __future__ import annotations
@@ -159,9 +160,8 @@ def _build(records: Path, out: Path, progress: Progress | None, key: Key) -> Bui
     meta = _meta(ds, key)
     with _output(out) as tmp:
         writers.write_all(tmp, result.tables, meta, _changes(out, result.tables, meta), progress)
-        site = out / "site"
-        if site.is_dir():  # the site is rebuilt by `ptedb site`; keep the last one meanwhile
-            shutil.copytree(site, tmp / "site")
+        # The previous site is not carried over: it describes, and its download serves, the database
+        # this build replaces. Only `ptedb site` puts a site in `out`, from this build.
         _replace_dir(tmp, out)
     result.meta = meta
     result.out = out

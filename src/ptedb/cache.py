@@ -113,7 +113,11 @@ def up_to_date(out: Path, key: str) -> dict[str, str] | None:
 
 
 def git_revision(root: Path) -> str:
-    """The git commit the records come from, '+dirty' when they differ from it, or 'unknown'."""
+    """The git commit the records come from, '+dirty' when they differ from it, or 'unknown'.
+
+    The only user input, the records path, goes to git solely as the value of `-C` and after `--`, where
+    git never reads it as an option (`--end-of-options` is not added: plain `rev-parse` would echo it).
+    """
     try:
         rev = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],

@@ -379,9 +379,15 @@ def new(
     id: Annotated[str, typer.Argument(help="Id of the new record: lowercase letters, digits and '-'.")],
     records: RecordsOpt = Path("records"),
 ) -> None:
-    """Write a commented template for a new record, ready to fill in (see CONTRIBUTING.md)."""
+    """Write a commented template for a new record, ready to fill in (see CONTRIBUTING.md).
+
+    --records must be an existing records folder (one holding dataset.yaml or a record folder): a
+    mistyped path is an error, never a new tree. The kind's folder is created inside it if missing.
+    """
+    import os
     import re
 
+    from ptedb.loaders.scan import DATASET_FILE, RECORD_FOLDERS, looks_like_records
     from ptedb.schema.models import ID_PATTERN
     from ptedb.schema.templates import KINDS, template
 
@@ -391,13 +397,24 @@ def new(
         _fail(f"unknown kind '{kind}'{suggest(kind, KINDS)}; use one of: {', '.join(KINDS)}", 2)
     if not re.match(ID_PATTERN, id) or len(id) > 100:
         _fail(f"'{id}' is not a valid id: use lowercase letters, digits and '-', starting with a letter or digit", 2)
+    if not records.is_dir():
+        _fail(f"{records}: records directory not found (give --records the folder holding {DATASET_FILE})", 1)
+    if not looks_like_records(records):
+        _fail(
+            f"{records}: not a records folder: it holds neither {DATASET_FILE} nor any of "
+            f"{', '.join(RECORD_FOLDERS)} (create {records / DATASET_FILE} first)",
+            1,
+        )
     folder = records / KINDS[kind].folder
     path = folder / f"{id}.yaml"
-    if path.exists():
+    if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
+        _fail(f"{folder} is not a folder (a link or a file); records go in a plain folder", 1)
+    if os.path.lexists(path):
         _fail(f"{path} already exists; ids are never reused", 1)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)  # one level, inside a records folder that exists
         schema = Path("..") / ".." / "schema" / f"{kind}.schema.json"
+        # "x": created afresh, never through an existing name or a link planted meanwhile
         with path.open("x", encoding="utf-8") as fh:
             fh.write(template(kind, id, schema_path=schema.as_posix()))
     except OSError as exc:
@@ -410,10 +427,17 @@ def migrate(
     records: RecordsOpt = Path("records"),
     write: Annotated[bool, typer.Option("--write", help="Rewrite the files (default: only report).")] = False,
 ) -> None:
-    """Upgrade records written for an older schema_version to the current one."""
+    """Upgrade records written for an older schema_version to the current one.
+
+    Reads through the same scan as validate: links, FIFOs and oversized files are reported, not read.
+    """
+    from ptedb.loaders.migrate import RecordsFolderError
     from ptedb.loaders.migrate import migrate as run_migrate
 
-    outcomes = run_migrate(records, write=write)
+    try:
+        outcomes = run_migrate(records, write=write)
+    except RecordsFolderError as exc:
+        _fail(str(exc), 1)
     errors = [o for o in outcomes if o.status == "error"]
     changed = [o for o in outcomes if o.status in ("migrated", "would-migrate")]
     for o in [*changed, *errors]:
@@ -439,7 +463,9 @@ def diff(
 ) -> None:
     """Added, changed (field by field) and removed ids between two builds, CEG included.
 
-    Exits 1 when an id was removed: ids are stable; mark a record 'withdrawn' instead of deleting it.
+    Exits 1 when an id was removed (ids are stable; mark a record 'withdrawn' instead of deleting it) or a
+    build is damaged; 2 when an argument is neither a build folder nor a git revision (a revision
+    cannot start with '-').
     """
     import json
 
@@ -450,7 +476,7 @@ def diff(
         old_tables, old_meta = load_side(old, Path.cwd())
         new_tables, new_meta = load_side(new, Path.cwd())
     except d.DiffError as exc:
-        _fail(str(exc), 2)
+        _fail(str(exc), exc.status)
     result = d.diff_tables(old_tables, new_tables)
     if format is QueryFormat.json:
         typer.echo(json.dumps(d.as_json(result, old_meta, new_meta), indent=1, ensure_ascii=False, default=str))

@@ -18,7 +18,15 @@ from ptedb.schema.columns import TABLES
 
 
 class DiffError(Exception):
-    """An input could not be read as a build or a git revision."""
+    """An input could not be read as a build or a git revision.
+
+    `status` is the exit status it calls for: 2 when the argument names no build and no revision (a
+    usage error), 1 when it names one that is damaged or invalid (bad data).
+    """
+
+    def __init__(self, message: str, *, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -81,20 +89,47 @@ def diff_tables(old: dict[str, pa.Table], new: dict[str, pa.Table]) -> dict[str,
     return out
 
 
+def _declared(path: Path) -> set[str]:
+    """The tables a build says it holds (its SHA256SUMS), or all of them when it says nothing.
+
+    A table newer than the build (an older release, read by `ptedb diff v1.0 dist`) is absent and not
+    declared; a declared table that is absent is damage.
+    """
+    try:
+        listed = (path / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set(TABLES)
+    files = {line.split("  ", 1)[1] for line in listed if "  " in line}
+    declared = {name for name in TABLES if f"parquet/{name}.parquet" in files}
+    return declared or set(TABLES)
+
+
 def read_build(path: Path) -> tuple[dict[str, pa.Table], dict[str, str]]:
-    """The tables of a built dist/ folder, and its provenance from the Parquet metadata."""
+    """The tables of a built dist/ folder, and its provenance from the Parquet metadata.
+
+    Every table the build holds must be there and readable: a build missing evaluations.parquet is
+    damaged, not empty, and reading it as empty would report every evaluation as removed.
+    """
     parquet = path / "parquet"
     if not parquet.is_dir():
         raise DiffError(f"{path} is not a build: it has no parquet/ folder (run 'ptedb build --out {path}')")
+    declared = _declared(path)
     tables = {}
     meta: dict[str, str] = {}
     for name in TABLES:
         file = parquet / f"{name}.parquet"
-        if file.is_file():
+        if not file.is_file():
+            if name not in declared:
+                continue
+            raise DiffError(f"{path} is a damaged build: {file} is missing (rebuild it)", status=1)
+        try:
             t = pq.read_table(file)
-            tables[name] = t
-            if not meta and t.schema.metadata:
-                meta = {k.decode(): v.decode() for k, v in t.schema.metadata.items() if k != b"description"}
+        except (OSError, pa.ArrowException) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DiffError(f"{path} is a damaged build: cannot read {file}: {first}", status=1) from None
+        tables[name] = t
+        if not meta and t.schema.metadata:
+            meta = {k.decode(): v.decode() for k, v in t.schema.metadata.items() if k != b"description"}
     return tables, meta
 
 
