@@ -297,6 +297,52 @@ def _design(curve: Curve) -> tuple[np.ndarray, list[str]]:
     return np.stack(cols, axis=1), fams
 
 
+@dataclass
+class CrossFit:
+    x: np.ndarray
+    ys: np.ndarray
+    se: np.ndarray
+    w: np.ndarray
+    cov: np.ndarray
+    slope: float
+    slope_se: float
+
+
+def cross_fit(curve: Curve, family: str) -> tuple[CrossFit | None, str | None]:
+    """The pooled fit of a cross-family curve, or why the curve cannot describe the base model's family
+    (then neither a point nor a bound is read on it)."""
+    x, _ = _design(curve)
+    ys = np.array([p.score for p in curve.points])
+    se = np.array([p.se or 0.0 for p in curve.points])
+    if len(np.unique(x[:, 1])) < 3 or x.shape[0] <= x.shape[1]:
+        return None, "too few models with different compute for a cross-family curve"
+    own = [p for p in curve.points if p.family == family]
+    if len(own) >= 2 and len({p.compute for p in own}) >= 2 and not _signal(own)[0]:
+        return None, "the base model's own family does not rise beyond its noise on this benchmark"
+    w = 1.0 / np.maximum(se, 1e-9) ** 2
+    try:
+        cov = np.linalg.inv(x.T @ (x * w[:, None]))
+    except np.linalg.LinAlgError:
+        return None, "the cross-family curve is not determined by its points"
+    beta = cov @ (x.T @ (w * ys))
+    slope, slope_se = beta[1], math.sqrt(max(cov[1, 1], 0.0))
+    if len(own) >= 2 and len({p.compute for p in own}) >= 2:
+        ox = np.array([math.log10(p.compute) for p in own])
+        ow = 1.0 / np.maximum(np.array([p.se or 0.0 for p in own]), 1e-9) ** 2
+        oxm = (ow * ox).sum() / ow.sum()
+        own_var = 1.0 / (ow * (ox - oxm) ** 2).sum()
+        own_slope = (ow * (ox - oxm) * np.array([p.score for p in own])).sum() * own_var
+        if abs(own_slope - slope) > Z * math.sqrt(own_var + slope_se**2):
+            return (
+                None,
+                (
+                    f"the base model's family rises {own_slope:.3g} per order of magnitude, the pooled curve "
+                    f"{slope:.3g}: beyond noise apart, so the pooled curve does not describe the family"
+                ),
+            )
+    return CrossFit(x, ys, se, w, cov, float(slope), float(slope_se)), None
+
+
 def _read_cross(
     curve: Curve,
     family: str,
@@ -315,40 +361,13 @@ def _read_cross(
     its other members. A base family whose own points do not rise beyond their noise is not read at all:
     the pooled slope would not describe it.
     """
-    x, _ = _design(curve)
-    ys = np.array([p.score for p in curve.points])
-    se = np.array([p.se or 0.0 for p in curve.points])
-    if len(np.unique(x[:, 1])) < 3 or x.shape[0] <= x.shape[1]:
-        return None, None, None, None, "too few models with different compute for a cross-family curve"
-    own = [p for p in curve.points if p.family == family]
-    if len(own) >= 2 and len({p.compute for p in own}) >= 2 and not _signal(own)[0]:
-        return None, None, None, None, "the base model's own family does not rise beyond its noise on this benchmark"
-    w = 1.0 / np.maximum(se, 1e-9) ** 2
-    try:
-        cov = np.linalg.inv(x.T @ (x * w[:, None]))
-    except np.linalg.LinAlgError:
-        return None, None, None, None, "the cross-family curve is not determined by its points"
-    beta = cov @ (x.T @ (w * ys))
-    slope, slope_se = beta[1], math.sqrt(max(cov[1, 1], 0.0))
-    if len(own) >= 2 and len({p.compute for p in own}) >= 2:
-        ox = np.array([math.log10(p.compute) for p in own])
-        ow = 1.0 / np.maximum(np.array([p.se or 0.0 for p in own]), 1e-9) ** 2
-        oxm = (ow * ox).sum() / ow.sum()
-        own_var = 1.0 / (ow * (ox - oxm) ** 2).sum()
-        own_slope = (ow * (ox - oxm) * np.array([p.score for p in own])).sum() * own_var
-        if abs(own_slope - slope) > Z * math.sqrt(own_var + slope_se**2):
-            return (
-                None,
-                None,
-                None,
-                None,
-                (
-                    f"the base model's family rises {own_slope:.3g} per order of magnitude, the pooled curve "
-                    f"{slope:.3g}: beyond noise apart, so the pooled curve does not describe the family"
-                ),
-            )
+    fit, why = cross_fit(curve, family)
+    if fit is None:
+        return None, None, None, None, why
+    x, ys, se, w, cov, slope = fit.x, fit.ys, fit.se, fit.w, fit.cov, fit.slope
     line_x = x_b + (target - base_score) / slope if slope > 0 else math.nan
     line = 10.0 ** (line_x - x_b) if math.isfinite(line_x) and abs(line_x - x_b) < 300 else None
+    slope_se = fit.slope_se
     if not slope > Z * slope_se:
         return (
             None,
@@ -423,6 +442,9 @@ def _bounds(
     if se_target is None:
         return None, None
     if curve.kind == "cross-family":
+        fit, _ = cross_fit(curve, family)
+        if fit is None or not fit.slope > Z * fit.slope_se:  # a curve that does not describe the family proves nothing
+            return None, None
         curve = Curve(curve.kind, curve.points, cross_offsets(curve, family))
     xs, ss, se = _pooled(curve, family)
     lower = upper = None
