@@ -193,24 +193,24 @@ def _unsafe_text(doc: Document, shown: str) -> list[Diagnostic]:
     A walk over the parsed data rather than a rule over the typed records, so that every string of every
     file (records and dataset.yaml, known fields or not) is seen exactly once, before any output sees it.
     """
-    found: list[Diagnostic] = []
-    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc.data)]
-    while stack:
+    hits: list[tuple[tuple[str | int, ...], int]] = []
+    search = _UNSAFE.search
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc.data)] if isinstance(doc.data, dict | list) else []
+    while stack:  # paths are built for containers and hits only: most values are clean leaves
         path, value = stack.pop()
-        if isinstance(value, str):
-            if (bad := _UNSAFE.search(value)) is not None:
-                code = ord(bad.group())
-                wording = "bidi-in-text" if code >= 0x202A else "control-in-text"
-                line, column = doc.position(path)
-                found.append(
-                    problem(
-                        shown, wording, line=line, column=column, field=dotted(path), code=code, name=_char_name(code)
-                    )
-                )
-        elif isinstance(value, dict):
-            stack.extend(((*path, k), v) for k, v in value.items())
-        elif isinstance(value, list):
-            stack.extend(((*path, i), v) for i, v in enumerate(value))
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            if isinstance(item, str):
+                if not item.isprintable() and (bad := search(item)) is not None:  # every unsafe char is unprintable
+                    hits.append(((*path, key), ord(bad.group())))
+            elif isinstance(item, dict | list):
+                stack.append(((*path, key), item))
+    found: list[Diagnostic] = []
+    for path, code in hits:
+        wording = "bidi-in-text" if code >= 0x202A else "control-in-text"
+        line, column = doc.position(path)
+        found.append(
+            problem(shown, wording, line=line, column=column, field=dotted(path), code=code, name=_char_name(code))
+        )
     found.sort(key=lambda d: (d.line, d.column))
     return found
 
