@@ -358,3 +358,42 @@ def test_good_fixture_is_untouched_by_the_new_rules() -> None:
     ds = load(GOOD / "records")
     rules.run(ds)
     assert ds.ok, ds.diagnostics
+
+
+class _Superseded:
+    """Just what the cycle rule reads of an enhancement."""
+
+    def __init__(self, superseded_by: str | None) -> None:
+        self.superseded_by = superseded_by
+
+
+def _cycle_messages(links: dict[str, str | None]) -> list[tuple[str, str]]:
+    from ptedb.validation.dataset import Dataset
+
+    ds = Dataset(root=Path("."))
+    ds.records["enhancements"] = {rid: _Superseded(to) for rid, to in links.items()}
+    rules.check_supersede_cycles(ds)
+    return [(d.path, d.message.split(";")[0]) for d in ds.diagnostics]
+
+
+def test_each_loop_is_reported_once_and_a_long_one_is_shortened() -> None:
+    links: dict[str, str | None] = {"b": "a", "a": "b", "c": "a", "d": "e", "e": "f", "f": "d", "g": None}
+    links |= {f"l{i:02d}": f"l{(i + 1) % 20:02d}" for i in range(20)}
+    assert _cycle_messages(links) == [
+        ("enhancements/a.yaml", "the superseded_by chain loops: a → b → a"),
+        ("enhancements/d.yaml", "the superseded_by chain loops: d → e → f → d"),
+        (
+            "enhancements/l00.yaml",
+            "the superseded_by chain loops: l00 → l01 → l02 → l03 → l04 → l05 → … (20 in all) → l00",
+        ),
+    ]
+
+
+def test_a_long_chain_is_walked_in_linear_time() -> None:
+    import time
+
+    n = 100_000
+    links: dict[str, str | None] = {f"e{i}": f"e{i + 1}" for i in range(n - 1)} | {f"e{n - 1}": None}
+    started = time.perf_counter()
+    assert _cycle_messages(links) == []
+    assert time.perf_counter() - started < 5

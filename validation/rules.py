@@ -324,18 +324,18 @@ def check_supersede_cycles(ds: Dataset) -> None:
     }
     done: set[str] = set()
     for start in sorted(following):
-        path: list[str] = []
+        path: dict[str, int] = {}  # id → its place on this walk: linear however long the chain
         at: str | None = start
         while at is not None and at not in done and at not in path:
-            path.append(at)
+            path[at] = len(path)
             at = following.get(at)
         done.update(path)
         if at is None or at not in path:
             continue  # the chain ends, or joins one already walked
-        loop = path[path.index(at) :]
+        loop = list(path)[path[at] :]
         first = min(loop)
         loop = loop[loop.index(first) :] + loop[: loop.index(first)]
-        shown = " → ".join([*loop, first])
+        shown = " → ".join([*loop, first] if len(loop) <= 8 else [*loop[:6], f"… ({len(loop)} in all)", first])
         ds.report(
             "enhancements",
             first,
