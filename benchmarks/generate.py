@@ -143,7 +143,10 @@ def generate(n: int, seed: int = 0) -> dict[str, dict[str, dict[str, Any]]]:
                 compute[rid] = flop
             else:
                 compute[rid] = None
-            rec["release_date"] = f"{rng.randint(2019, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            # Drawn as before (the same random stream, so the same data elsewhere), then kept in the past:
+            # REC013 refuses a release date after today, and the generated data must not depend on the day.
+            year, month, day = rng.randint(2019, 2026), rng.randint(1, 12), rng.randint(1, 28)
+            rec["release_date"] = f"{min(year, 2025)}-{month:02d}-{day:02d}"
             rec["source"] = _ref(rng, c.sources, "Table")
             out["models"][rid] = rec
             members.append(rid)
@@ -266,7 +269,9 @@ def generate(n: int, seed: int = 0) -> dict[str, dict[str, dict[str, Any]]]:
             "evaluations": evaluations,
         }
         if rec["status"] != "active" and e > 0 and rng.random() < 0.5:
-            rec["superseded_by"] = f"enh-{rng.randrange(e):05d}"
+            rec["superseded_by"] = f"enh-{rng.randrange(e):05d}"  # an earlier id: chains end, never loop
+        else:  # REC012: a retired enhancement names its successor, so one without is active
+            rec["status"] = "active"
         out["enhancements"][rid] = rec
     assert math.isclose(sum(len(v) for v in out.values()), c.total)
     return out

@@ -13,6 +13,7 @@ import os
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,27 @@ MAX_PROBLEMS_PER_FILE = 50
 """Beyond this, a file is broken wholesale (a pasted dump, a generated mess): more lines help nobody."""
 
 _ID = re.compile(ID_PATTERN)
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Characters no text field may hold: C0 and C1 controls other than tab and line feed (ESC recolours a
+terminal, NUL truncates C strings, CR overwrites a line) and the bidirectional embeddings, overrides and
+isolates (which make text display otherwise than it reads). The YAML reader already refuses most raw
+controls in a file; this catches what a double-quoted string's escapes (`"\\e[31m"`, `"\\0"`) decode to,
+and the bidirectional characters YAML allows raw."""
+
+_C0_NAMES = (
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
+).split()
+
+
+def _char_name(code: int) -> str:
+    """' (ESC)', ' (RIGHT-TO-LEFT OVERRIDE)': what the character is called, for the message."""
+    if code < 0x20:
+        return f" ({_C0_NAMES[code]})"
+    if code == 0x7F:
+        return " (DEL)"
+    name = unicodedata.name(chr(code), "")
+    return f" ({name})" if name else ""
 
 
 def display_path(path: Path) -> str:
@@ -164,6 +186,34 @@ def _read_document(ds: Dataset, entry: Entry, shown: str) -> Document | None:
     return doc
 
 
+def _unsafe_text(doc: Document, shown: str) -> list[Diagnostic]:
+    """SCH027 for every string value of `doc` that holds a character of `_UNSAFE`, at the value.
+
+    A walk over the parsed data rather than a rule over the typed records, so that every string of every
+    file (records and dataset.yaml, known fields or not) is seen exactly once, before any output sees it.
+    """
+    hits: list[tuple[tuple[str | int, ...], int]] = []
+    search = _UNSAFE.search
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), doc.data)] if isinstance(doc.data, dict | list) else []
+    while stack:  # paths are built for containers and hits only: most values are clean leaves
+        path, value = stack.pop()
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            if isinstance(item, str):
+                if not item.isprintable() and (bad := search(item)) is not None:  # every unsafe char is unprintable
+                    hits.append(((*path, key), ord(bad.group())))
+            elif isinstance(item, dict | list):
+                stack.append(((*path, key), item))
+    found: list[Diagnostic] = []
+    for path, code in hits:
+        wording = "bidi-in-text" if code >= 0x202A else "control-in-text"
+        line, column = doc.position(path)
+        found.append(
+            problem(shown, wording, line=line, column=column, field=dotted(path), code=code, name=_char_name(code))
+        )
+    found.sort(key=lambda d: (d.line, d.column))
+    return found
+
+
 def _shown(root_shown: str, *parts: str) -> str:
     """`display_path` of a path below the records root, without asking the OS again for each file."""
     return os.path.join(*parts) if root_shown == "." else os.path.join(root_shown, *parts)
@@ -240,10 +290,14 @@ def _read_info(ds: Dataset, walked: Scan) -> None:
         return
     ds.documents[("", "dataset")] = doc
     ds.paths[("", "dataset")] = shown
+    unsafe = _unsafe_text(doc, shown)
+    ds.diagnostics.extend(unsafe)
     try:
-        ds.info = DatasetInfo.model_validate(doc.data)
+        info = DatasetInfo.model_validate(doc.data)
     except ValidationError as exc:
         _schema_diagnostics(ds, DatasetInfo, "", "dataset", exc)
+    else:
+        ds.info = None if unsafe else info
 
 
 def load(
@@ -279,7 +333,11 @@ def load(
             ds.diagnostics.append(problem(shown, "bad-file-name", name=show(stem)))
         elif doc is not None:
             ds.documents[(folder, stem)] = doc
+            unsafe = _unsafe_text(doc, shown)
+            ds.diagnostics.extend(unsafe)
             _check_record(ds, folder, stem, doc)
+            if unsafe:  # reported, and kept from the rules: they see only records that passed every SCH rule
+                ds.records[folder].pop(stem, None)
         _capped(ds.diagnostics, start, shown)
         if progress is not None and (i % 100 == 99 or i + 1 == len(files)):
             progress(i + 1, len(files))

@@ -28,7 +28,11 @@ ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=100)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
-Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2_000)]
+URL_PATTERN = r"^https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+$"
+"""An address in RFC 3986's characters only (percent-encode the rest): no space, quote, angle bracket,
+backslash, control or bidirectional-override character can then reach an `href`, a terminal or a
+spreadsheet. One regex that pydantic (Rust), `re` and JSON Schema (ECMA 262) all read alike."""
+Url = Annotated[str, StringConstraints(pattern=URL_PATTERN, max_length=2_000)]
 
 CATEGORY_TEXT: dict[str, tuple[str, str]] = {
     "tool-use": (

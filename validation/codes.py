@@ -30,6 +30,7 @@ RULES: dict[str, str] = {
     "SCH024": "id does not match the file name",
     "SCH025": "unsupported schema_version",
     "SCH026": "unexpected file in records/",
+    "SCH027": "control or bidirectional-override character in text",
     # REC — within a record
     "REC001": "score outside the benchmark's range",
     "REC002": "benchmark range or chance level inconsistent",
@@ -42,6 +43,8 @@ RULES: dict[str, str] = {
     "REC009": "evaluation id repeated within an enhancement",
     "REC010": "record supersedes itself",
     "REC011": "curve mixes reported and 6ND training compute",
+    "REC012": "status and superseded_by disagree",
+    "REC013": "date in the future",
     # REF — between records
     "REF001": "unknown source",
     "REF002": "unknown model",
@@ -52,6 +55,7 @@ RULES: dict[str, str] = {
     "REF007": "base model has no point in its baseline",
     "REF008": "baseline is for another benchmark",
     "REF009": "baseline point from another family",
+    "REF010": "superseded_by forms a cycle",
     # DS — compiled tables
     "DS001": "compiled table fails its schema",
 }
@@ -108,6 +112,15 @@ WORDING: dict[str, tuple[str, str]] = {
     "stray-entry": ("SCH026", "unexpected {what} in records/; records go in one of: {known}{hint}"),
     "stray-in-folder": ("SCH026", "unexpected entry ({why}); each record is one '<id>.yaml' file"),
     "dataset-file-kind": ("SCH026", "records/dataset.yaml must be a regular file, not a link or device"),
+    "control-in-text": (
+        "SCH027",
+        "control character U+{code:04X}{name} is not allowed in text (only tab and line break are): remove it",
+    ),
+    "bidi-in-text": (
+        "SCH027",
+        "bidirectional formatting character U+{code:04X}{name} is not allowed in text: it makes text display "
+        "otherwise than it reads; remove it",
+    ),
 }
 """SCH messages by what went wrong: each names its rule's code and its words."""
 
@@ -132,7 +145,10 @@ EXPECTED: dict[str, str] = {
 
 PATTERN_HINTS: dict[str, str] = {
     r"^[a-z0-9][a-z0-9-]*$": "an id uses lowercase letters, digits and '-', and starts with a letter or digit",
-    r"^https?://\S+$": "an address starting with http:// or https://, without spaces",
+    r"^https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+$": (
+        "an address starting with http:// or https:// in plain ASCII, without spaces, quotes, angle brackets, "
+        "backslashes or control characters (percent-encode any other character: %20 for a space, %27 for ')"
+    ),
     r"^\d{4}\.\d{4,5}$": "an arXiv id such as '2201.11903' (no 'arXiv:' prefix, no version)",
     r"^10\.\d{4,9}/\S+$": "a DOI such as '10.48550/arXiv.2201.11903'",
     r"^v\d{4}\.\d{2}\.\d+$": "a calendar version such as 'v2026.11.0'",

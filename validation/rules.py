@@ -8,11 +8,12 @@ does not exist at all (so one typo does not cascade into a page of errors).
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from typing import Any
 
-from ptedb.schema.models import Baseline, Benchmark, Enhancement, Evaluation, Model, SourceRef
+from ptedb.schema.models import Baseline, Benchmark, Enhancement, Evaluation, Model, Source, SourceRef
 
 from .dataset import Dataset, suggest
 
@@ -20,6 +21,15 @@ REL_TOLERANCE = 0.05
 """Derived figures (6·N·D, cost fractions) must agree with their inputs to 5 %: papers round."""
 
 SCORE_TOLERANCE = 1e-9
+
+DATE_SLACK = dt.timedelta(days=1)
+"""A date may be one day past the checking machine's today: a model released today in a time zone ahead of
+the CI runner's is not in the future. Dates only recede, so a record valid once stays valid."""
+
+
+def today() -> dt.date:
+    """Today's date, read when the rules run (a module-level constant would go stale in a long process)."""
+    return dt.date.today()
 
 
 def _known(ds: Dataset, folder: str, rid: str) -> bool:
@@ -53,15 +63,35 @@ def _rel_diff(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), abs(b), 1e-300)
 
 
+# --- sources -------------------------------------------------------------------------------------
+
+
+def check_sources(ds: Dataset) -> None:
+    now = today()
+    for rid, s in ds.of("sources").items():
+        s: Source
+        if s.year > (now + DATE_SLACK).year:
+            ds.report("sources", rid, ("year",), "REC013", f"{s.year} is in the future (today is {now})")
+
+
 # --- models --------------------------------------------------------------------------------------
 
 
 def check_models(ds: Dataset) -> None:
+    now = today()
     for rid, m in ds.of("models").items():
         if m.post_trained_from is not None:
             _check_ref(ds, "models", rid, ("post_trained_from",), m.post_trained_from, "models", "REF002", "model")
         m: Model
         _check_source(ds, "models", rid, ("source",), m.source)
+        if m.release_date is not None and m.release_date > now + DATE_SLACK:
+            ds.report(
+                "models",
+                rid,
+                ("release_date",),
+                "REC013",
+                f"{m.release_date} is in the future (today is {now})",
+            )
         tc = m.training_compute
         if tc is None:
             continue
@@ -263,10 +293,65 @@ def _check_evaluation(ds: Dataset, rid: str, i: int, ev: Evaluation) -> None:
             )
 
 
+def _check_status(ds: Dataset, rid: str, e: Enhancement) -> None:
+    """REC012: CONTRIBUTING's pair. A retired enhancement (deprecated or withdrawn) names what replaces
+    it, so that a reader following an old id lands somewhere; an active one is replaced by nothing."""
+    if e.status == "active" and e.superseded_by is not None:
+        ds.report(
+            "enhancements",
+            rid,
+            ("superseded_by",),
+            "REC012",
+            f"status is active, yet superseded_by names '{e.superseded_by}': set status to deprecated or "
+            "withdrawn, or remove superseded_by",
+        )
+    elif e.status != "active" and e.superseded_by is None:
+        ds.report(
+            "enhancements",
+            rid,
+            ("status",),
+            "REC012",
+            f"status is {e.status}, so superseded_by must name the enhancement that replaces this one",
+        )
+
+
+def check_supersede_cycles(ds: Dataset) -> None:
+    """REF010: superseded_by chains that loop (a → b → a), which would send a reader, and the site's
+    links, round for ever. Each cycle is reported once, at the superseded_by of its first id in sorted
+    order, naming the whole loop; a record superseding itself is REC010's."""
+    following: dict[str, str] = {
+        rid: e.superseded_by
+        for rid, e in ds.of("enhancements").items()
+        if e.superseded_by is not None and e.superseded_by != rid
+    }
+    done: set[str] = set()
+    for start in sorted(following):
+        path: dict[str, int] = {}  # id → its place on this walk: linear however long the chain
+        at: str | None = start
+        while at is not None and at not in done and at not in path:
+            path[at] = len(path)
+            at = following.get(at)
+        done.update(path)
+        if at is None or at not in path:
+            continue  # the chain ends, or joins one already walked
+        loop = list(path)[path[at] :]
+        first = min(loop)
+        loop = loop[loop.index(first) :] + loop[: loop.index(first)]
+        shown = " → ".join([*loop, first] if len(loop) <= 8 else [*loop[:6], f"… ({len(loop)} in all)", first])
+        ds.report(
+            "enhancements",
+            first,
+            ("superseded_by",),
+            "REF010",
+            f"the superseded_by chain loops: {shown}; the newest enhancement of a chain must not be superseded",
+        )
+
+
 def check_enhancements(ds: Dataset) -> None:
     for rid, e in ds.of("enhancements").items():
         e: Enhancement
         _check_ref(ds, "enhancements", rid, ("introduced_in",), e.introduced_in, "sources", "REF001", "source")
+        _check_status(ds, rid, e)
         if e.superseded_by is not None:
             if e.superseded_by == rid:
                 ds.report(
@@ -307,10 +392,12 @@ def check_sources_of_tradeoffs(ds: Dataset) -> None:
 
 
 RULESETS: tuple[Callable[[Dataset], None], ...] = (
+    check_sources,
     check_models,
     check_benchmarks,
     check_baselines,
     check_enhancements,
+    check_supersede_cycles,
     check_sources_of_tradeoffs,
 )
 

@@ -38,15 +38,42 @@ def _write_parquet(table: pa.Table, spec: Table, path: Path, kv: dict[str, str])
     )
 
 
+FORMULA_LEAD = r"^'*[=+\-@\t\r]"
+"""Text a spreadsheet may run as a formula when it opens a CSV file (`=HYPERLINK(...)`, `+1+cmd|...`,
+`@SUM(...)`), with the tab and carriage return that also trigger it (OWASP's CSV injection list). Text
+already quoted that way (`'=x`) is matched too, so that removing one ' always restores the record."""
+
+CSV_NOTE = (
+    "In this CSV file a text cell that begins with =, +, -, @, a tab or a carriage return (after any ') is "
+    "written with one more leading ' so that spreadsheets do not run it as a formula: remove one ' from such "
+    "a cell to restore the text; numbers are unchanged, and the Parquet and DuckDB files hold the text as "
+    "recorded."
+)
+"""What the datapackage says about `_neutralised` text, in each CSV resource's description."""
+
+
+def _neutralised(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column with every formula-leading cell prefixed by a single quote (OWASP's advice): the
+    spreadsheet shows the text, and removing one ' from a cell matching FORMULA_LEAD restores it exactly."""
+    import pyarrow.compute as pc
+
+    leads = pc.match_substring_regex(column, FORMULA_LEAD)
+    if not pc.any(leads).as_py():
+        return column
+    return pc.if_else(leads, pc.binary_join_element_wise("'", column, ""), column)
+
+
 def _write_csv(table: pa.Table, path: Path) -> None:
     """CSV through Arrow's writer; list columns (aliases, tags, authors) become JSON arrays, which is
-    how the datapackage declares them (type array)."""
+    how the datapackage declares them (type array); text cells are `_neutralised` against formulas."""
     import pyarrow.csv as pacsv
 
     for i, col in enumerate(table.schema):
         if pa.types.is_list(col.type):
             as_json = [None if v is None else json.dumps(v, ensure_ascii=False) for v in table.column(i).to_pylist()]
             table = table.set_column(i, pa.field(col.name, pa.string()), pa.array(as_json, pa.string()))
+        elif pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            table = table.set_column(i, col, _neutralised(table.column(i)))
     pacsv.write_csv(table, path, pacsv.WriteOptions(quoting_style="needed"))
 
 
@@ -97,7 +124,7 @@ def datapackage(out: Path, meta: dict[str, str]) -> dict[str, Any]:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
-                "description": spec.description,
+                "description": f"{spec.description} {CSV_NOTE}",
                 "bytes": path.stat().st_size,
                 "hash": f"sha256:{sha256(path)}",
                 "schema": schema,
