@@ -90,11 +90,18 @@ def read_build(path: Path) -> tuple[dict[str, pa.Table], dict[str, str]]:
     meta: dict[str, str] = {}
     for name in TABLES:
         file = parquet / f"{name}.parquet"
-        if file.is_file():
+        # a missing or unreadable table is a damaged build, not an empty table: read as empty, every
+        # id in it would be reported removed
+        if not file.is_file():
+            raise DiffError(f"{path} is not a whole build: {file} is missing (run 'ptedb build --out {path}')")
+        try:
             t = pq.read_table(file)
-            tables[name] = t
-            if not meta and t.schema.metadata:
-                meta = {k.decode(): v.decode() for k, v in t.schema.metadata.items() if k != b"description"}
+        except (OSError, pa.ArrowException) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DiffError(f"cannot read {file}: {first} (run 'ptedb build --out {path}' to repair it)") from None
+        tables[name] = t
+        if not meta and t.schema.metadata:
+            meta = {k.decode(): v.decode() for k, v in t.schema.metadata.items() if k != b"description"}
     return tables, meta
 
 
