@@ -217,14 +217,16 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _run(con: Any, sql: str, params: list[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]] | None:
-    """Run `sql` and fetch its columns and rows; None for a statement that returns nothing (empty SQL,
-    a lone comment, ';'). A bad statement is a usage error (exit 2); a database that fails to read
-    (damaged after the build) is exit 1."""
+    """Run `sql` and fetch its columns and rows (None for a statement that describes none). SQL that
+    holds no statement at all (';', a lone comment: DuckDB returns no cursor) and a bad statement are
+    usage errors (exit 2); a database that fails to read (damaged after the build) is exit 1."""
     import duckdb
 
     try:
         cur = con.execute(sql, params) if params else con.execute(sql)
-        if cur is None or cur.description is None:
+        if cur is None:
+            _fail("no SQL statement to run (only ';', whitespace or comments)", 2)
+        if cur.description is None:
             return None
         return [d[0] for d in cur.description], cur.fetchall()
     except (duckdb.IOException, duckdb.InternalException) as exc:
@@ -304,10 +306,8 @@ def query(
     if not sql.strip():
         _fail("no SQL given: pass a statement, e.g. ptedb query 'SELECT * FROM ceg LIMIT 5'", 2)
     result = _run(_connect(out), sql)
-    if result is None:
-        _err("the statement returned no rows")
-        return
-    _print_rows(*result, format)
+    if result is not None:
+        _print_rows(*result, format)
 
 
 @app.command()
