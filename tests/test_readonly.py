@@ -164,6 +164,12 @@ DAMAGE = {
     "query result written over a release file": lambda d: duckdb.connect().execute(
         f"COPY (SELECT 'x' AS id) TO '{d / 'parquet' / 'sources.parquet'}'"
     ),
+    "NUL in a name in SHA256SUMS": lambda d: (d / "SHA256SUMS").write_text(
+        (d / "SHA256SUMS").read_text().replace("  README.md", "  READ\x00ME.md")
+    ),
+    "a name outside the build in SHA256SUMS": lambda d: (d / "SHA256SUMS").write_text(
+        (d / "SHA256SUMS").read_text().replace("  README.md", "  ../dist/README.md")
+    ),
     "a link in place of a file": lambda d: (
         (d / "README.md").rename(d.parent / "README.md"),
         (d / "README.md").symlink_to(d.parent / "README.md"),

@@ -148,7 +148,7 @@ def _digest(path: Path) -> str | None:
             return None
         with path.open("rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a name holding NUL, which no build writes
         return None
 
 
