@@ -235,6 +235,28 @@ def test_commands_on_a_truncated_database(built: Path, command: list[str], size:
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
 
 
+def test_query_on_a_corrupt_block_is_exit_1(built: Path) -> None:
+    """A byte flipped inside the database (past its header) is noticed only when a query reads that
+    block, as a checksum error (a plain duckdb.Error): exit 1 naming the damage, never a traceback and
+    not a usage error."""
+    db = built / "dist" / "ptedb.duckdb"
+    original = db.read_bytes()
+    block = 262_144  # DuckDB's block size
+    tables = ["ceg", "evaluations", "models", "benchmarks", "baselines", "baseline_points", "sources", "tradeoffs"]
+    damaged = 0
+    for start in range(block, len(original), block):
+        _flip(db, start + 4096)
+        for table in tables:
+            result = invoke(["query", f"SELECT * FROM {table}", "--format", "csv"], built)
+            _no_traceback(result)
+            if result.exit_code:
+                assert _one_line_error(result, 1).startswith("error: cannot "), result.stderr
+                damaged += 1
+                break
+        db.write_bytes(original)
+    assert damaged >= len(tables) // 2
+
+
 def test_ceg_on_a_database_without_its_table(built: Path) -> None:
     db = built / "dist" / "ptedb.duckdb"
     db.unlink()

@@ -229,9 +229,11 @@ def _run(con: Any, sql: str, params: list[Any] | None = None) -> tuple[list[str]
         if cur.description is None:
             return None
         return [d[0] for d in cur.description], cur.fetchall()
-    except (duckdb.IOException, duckdb.InternalException) as exc:
-        _fail(f"cannot read the database: {_first_line(exc)}; run 'ptedb build' to repair it")
     except duckdb.Error as exc:
+        # a block failing its checksum comes as a plain duckdb.Error: known by its message
+        damaged = isinstance(exc, duckdb.IOException | duckdb.InternalException | duckdb.FatalException)
+        if damaged or "Corrupt database file" in str(exc):
+            _fail(f"cannot read the database: {_first_line(exc)}; run 'ptedb build' to repair it")
         _fail(f"query failed: {_first_line(exc)}", 2)
     finally:
         con.close()
