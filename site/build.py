@@ -129,15 +129,14 @@ def publish_release(out: Path, data: SiteData, site_dir: Path) -> None:
     """Copy the release files into the built site, for the downloads page.
 
     They are added after mkdocs has run, never through docs/: mkdocs would turn a Markdown file of the
-    release (the dataset card) into a page. A hard link is used where possible (same file system).
+    release (the dataset card) into a page. Always a copy, never a hard link: a link is the same file, so
+    anything that opened the site's download for writing (DuckDB's ATTACH ... READ_WRITE, say) would
+    change the release itself.
     """
     for name in [*(f.path for f in data.files), "SHA256SUMS"]:
         src, dest = out / name, site_dir / DOWNLOAD_DIR / name
         dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(src, dest)
-        except OSError:
-            shutil.copy2(src, dest)
+        shutil.copy2(src, dest)
 
 
 def prepare(

@@ -2,8 +2,9 @@
 
 A build key hashes every file under records/, ptedb's own source, the versions of the libraries that
 shape the output, and the git revision stamped into the artifacts. A build whose key matches the one in
-`--out`'s marker, and whose files are all present, is not redone: a no-change rebuild costs a directory
-walk and a hash. The marker also tells `build` which folders it may replace.
+`--out`'s marker, and whose files all still match their digests in SHA256SUMS, is not redone: a
+no-change rebuild costs a directory walk and hashing the release. The marker also tells `build` which
+folders it may replace.
 """
 
 from __future__ import annotations
@@ -99,7 +100,14 @@ def build_key(records_sha256: str, built_from: str) -> str:
 
 
 def up_to_date(out: Path, key: str) -> dict[str, str] | None:
-    """The previous build's facts when `out` holds a complete build made with `key`, else None."""
+    """The previous build's facts when `out` holds a whole build made with `key`, else None.
+
+    Matching keys are not enough: a file truncated, edited or deleted after the build would otherwise
+    count as up to date until someone passed --force. So every file SHA256SUMS lists is hashed again
+    and compared with its recorded digest, and SHA256SUMS must list exactly the files the marker names
+    (so a line deleted with its file is noticed too). Hashing the release (a few MB) costs a few
+    milliseconds, far less than a build.
+    """
     try:
         marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
         listed = (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
@@ -107,9 +115,41 @@ def up_to_date(out: Path, key: str) -> dict[str, str] | None:
         return None
     if not isinstance(marker, dict) or marker.get("build_key") != key:
         return None
-    if not all((out / line.split("  ", 1)[1]).is_file() for line in listed if "  " in line):
+    expected = marker.get("files")
+    if not isinstance(expected, list) or not all(isinstance(name, str) for name in expected):
         return None
-    return {k: str(v) for k, v in marker.items()}
+    sums: dict[str, str] = {}
+    for line in listed:
+        digest, sep, name = line.partition("  ")
+        if not sep or not _SHA256.fullmatch(digest) or name in sums or not _inside(name):
+            return None
+        sums[name] = digest
+    if set(sums) != {*expected, MARKER}:
+        return None
+    for name, digest in sums.items():
+        if _digest(out / name) != digest:
+            return None
+    return {k: str(v) for k, v in marker.items() if k != "files"}
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _inside(name: str) -> bool:
+    """A relative path below the build folder, as SHA256SUMS writes them: no '..', not absolute."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and all(part not in ("", ".", "..") for part in parts)
+
+
+def _digest(path: Path) -> str | None:
+    """SHA-256 of a regular file (a link or a folder in its place is damage too), or None."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except (OSError, ValueError):  # ValueError: a name holding NUL, which no build writes
+        return None
 
 
 def git_revision(root: Path) -> str:

@@ -8,6 +8,7 @@ Exit status: 0 success, 1 invalid data or a failed build, 2 a usage error (typer
 
 from __future__ import annotations
 
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -194,15 +195,66 @@ def _timings(steps: dict[str, float], start: float) -> str:
 
 
 def _connect(out: Path) -> Any:
+    """The release database, read-only and sandboxed (ptedb.connect): SQL typed at `ptedb query`
+    reads that database and nothing else. A missing or damaged file is a one-line error, exit 1."""
     import duckdb
+
+    from ptedb import connect
 
     db = out / "ptedb.duckdb"
     if not db.is_file():
         _fail(f"{db} not found: run 'ptedb build' first")
-    return duckdb.connect(str(db), read_only=True)
+    try:
+        return connect(db)
+    except (duckdb.Error, OSError) as exc:
+        _fail(f"cannot open {db}: {_first_line(exc)}; run 'ptedb build' to repair it")
+
+
+def _first_line(exc: BaseException) -> str:
+    """An error's first line, escaped: DuckDB quotes values (record text included) in its messages."""
+    text = str(exc).strip()
+    return _safe(text.splitlines()[0] if text else type(exc).__name__)
+
+
+def _run(con: Any, sql: str, params: list[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]] | None:
+    """Run `sql` and fetch its columns and rows (None for a statement that describes none). SQL that
+    holds no statement at all (';', a lone comment: DuckDB returns no cursor) and a bad statement are
+    usage errors (exit 2); a database that fails to read (damaged after the build) is exit 1."""
+    import duckdb
+
+    try:
+        cur = con.execute(sql, params) if params else con.execute(sql)
+        if cur is None:
+            _fail("no SQL statement to run (only ';', whitespace or comments)", 2)
+        if cur.description is None:
+            return None
+        return [d[0] for d in cur.description], cur.fetchall()
+    except duckdb.Error as exc:
+        # a block failing its checksum comes as a plain duckdb.Error: known by its message
+        damaged = isinstance(exc, duckdb.IOException | duckdb.InternalException | duckdb.FatalException)
+        if damaged or "Corrupt database file" in str(exc):
+            _fail(f"cannot read the database: {_first_line(exc)}; run 'ptedb build' to repair it")
+        _fail(f"query failed: {_first_line(exc)}", 2)
+    finally:
+        con.close()
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters other than tab and newline (ESC starts colour, cursor and window-title
+sequences; CR and BS overwrite what was printed; C1 includes the one-byte CSI) and the bidirectional
+marks and overrides, which make printed text read other than it is."""
+
+
+def _safe(text: str) -> str:
+    r"""`text` with terminal controls written as escapes (ESC as \x1b), so printing it cannot drive the
+    terminal; ordinary text, tabs and newlines are left as they are."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
 def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: QueryFormat) -> None:
+    """Rows as a table, CSV or JSON. Record text is data, never terminal control: table and CSV cells
+    have control characters escaped (`_safe`); JSON escapes C0 itself and C1 and bidi marks here."""
+    columns = [_safe(str(c)) for c in columns]
     if fmt is QueryFormat.json:
         import json
 
@@ -213,21 +265,21 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: QueryForma
                 return v.isoformat()
             return v
 
-        typer.echo(
-            json.dumps(
-                [{c: plain(v) for c, v in zip(columns, r, strict=True)} for r in rows],
-                ensure_ascii=False,
-                indent=1,
-                default=str,
-            )
+        text = json.dumps(
+            [{c: plain(v) for c, v in zip(columns, r, strict=True)} for r in rows],
+            ensure_ascii=False,
+            indent=1,
+            default=str,
         )
+        # such characters occur only inside JSON strings, where \uXXXX is the same character
+        typer.echo(_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
     elif fmt is QueryFormat.csv:
         import csv
 
         w = csv.writer(sys.stdout, lineterminator="\n")
         w.writerow(columns)
         for r in rows:
-            w.writerow(["" if v is None else v for v in r])
+            w.writerow(["" if v is None else _safe(v) if isinstance(v, str) else _safe(str(v)) for v in r])
     else:
         from rich.console import Console
         from rich.table import Table
@@ -236,7 +288,9 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: QueryForma
         table = Table(*columns, show_lines=False)
         for r in rows:
             # Text(), not str: a value holding '[bold]' must print as written, not as markup.
-            table.add_row(*(Text("" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)) for v in r))
+            table.add_row(
+                *(Text("" if v is None else f"{v:.4g}" if isinstance(v, float) else _safe(str(v))) for v in r)
+            )
         Console(soft_wrap=False).print(table)
 
 
@@ -246,21 +300,16 @@ def query(
     out: OutOpt = Path("dist"),
     format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = QueryFormat.table,
 ) -> None:
-    """Run SQL against dist/ptedb.duckdb, opened read-only."""
-    import duckdb
+    """Run SQL against dist/ptedb.duckdb, opened read-only in a sandbox.
 
-    con = _connect(out)
-    try:
-        cur = con.execute(sql)
-        if cur.description is None:
-            return
-        columns = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    except duckdb.Error as exc:
-        _fail(f"query failed: {str(exc).splitlines()[0]}", 2)
-    finally:
-        con.close()
-    _print_rows(columns, rows, format)
+    The SQL sees the release database and nothing else: no other file, no network, no ATTACH, no
+    extensions, no change of settings (see ptedb.SANDBOX). Temporary views, tables and macros work.
+    """
+    if not sql.strip():
+        _fail("no SQL given: pass a statement, e.g. ptedb query 'SELECT * FROM ceg LIMIT 5'", 2)
+    result = _run(_connect(out), sql)
+    if result is not None:
+        _print_rows(*result, format)
 
 
 @app.command()
@@ -282,12 +331,10 @@ def ceg(
         "SELECT evaluation_id, category, benchmark_id, model_id, ceg, ceg_kind, ceg_p05, ceg_p95, curve, "
         "reason FROM ceg" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY evaluation_id"
     )
-    try:
-        cur = con.execute(sql, params)
-        columns = [d[0] for d in cur.description]
-        rows = cur.fetchall()
-    finally:
-        con.close()
+    result = _run(con, sql, params)
+    if result is None:  # pragma: no cover - a SELECT always describes its columns
+        _fail("the ceg table returned nothing")
+    columns, rows = result
     if not rows:
         _err("no evaluations match")
     _print_rows(columns, rows, format)
@@ -321,16 +368,14 @@ def tradeoff(
     from ptedb import tradeoff as tr
 
     if evaluation is not None:
-        con = _connect(out)
-        try:
-            row = con.execute(
-                "SELECT c.ceg, c.base_compute_flop, coalesce(e.one_time_cost_fraction_of_pretraining, 0), "
-                "coalesce(e.inference_cost_multiplier_value, 1), c.ceg_kind FROM ceg c JOIN evaluations e "
-                "USING (evaluation_id) WHERE evaluation_id = ?",
-                [evaluation],
-            ).fetchone()
-        finally:
-            con.close()
+        found = _run(
+            _connect(out),
+            "SELECT c.ceg, c.base_compute_flop, coalesce(e.one_time_cost_fraction_of_pretraining, 0), "
+            "coalesce(e.inference_cost_multiplier_value, 1), c.ceg_kind FROM ceg c JOIN evaluations e "
+            "USING (evaluation_id) WHERE evaluation_id = ?",
+            [evaluation],
+        )
+        row = found[1][0] if found and found[1] else None
         if row is None:
             _fail(f"no evaluation '{evaluation}' in {out}", 2)
         if row[0] is None:
@@ -476,7 +521,7 @@ def diff(
         old_tables, old_meta = load_side(old, Path.cwd())
         new_tables, new_meta = load_side(new, Path.cwd())
     except d.DiffError as exc:
-        _fail(str(exc), exc.status)
+        _fail(_safe(str(exc)), exc.status)
     result = d.diff_tables(old_tables, new_tables)
     if format is QueryFormat.json:
         typer.echo(json.dumps(d.as_json(result, old_meta, new_meta), indent=1, ensure_ascii=False, default=str))

@@ -199,7 +199,11 @@ def write_all(
     )
     (tmp / "changes.json").write_text(json.dumps(changes, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (tmp / "README.md").write_text(dataset_card(tables, meta), encoding="utf-8")
-    marker = {k: meta[k] for k in ("dataset_version", "ptedb_version", "built_from", "records_sha256", "build_key")}
+    marker: dict[str, Any] = {
+        k: meta[k] for k in ("dataset_version", "ptedb_version", "built_from", "records_sha256", "build_key")
+    }
+    # the files SHA256SUMS must list (besides the marker): a no-change build checks them all (cache.up_to_date)
+    marker["files"] = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
     if progress:
         progress("write", steps - 1, steps)
