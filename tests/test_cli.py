@@ -112,3 +112,44 @@ def test_ceg_command_filters(built: Path) -> None:
         "toy-prompting/toy-10b-toy-bench",
     }
     assert invoke(["ceg", "--category", "data", "--format", "json"], built).stdout.strip() == "[]"
+
+
+def _in_a_terminal(args: list[str], cwd: Path, columns: int) -> str:
+    """Run `ptedb ARGS` with its stdout on a pseudo-terminal `columns` wide; what it printed."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": "50", "TERM": "dumb", "NO_COLOR": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ptedb", *args], cwd=cwd, stdout=follower, stderr=subprocess.PIPE, env=env
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 1 << 16)
+        except OSError:  # the pseudo-terminal closes when the child exits
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    proc.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_ceg_at_80_columns_shows_whole_column_names(built: Path) -> None:
+    out = _in_a_terminal(["ceg"], built, 80)
+    for name in ("evaluation_id", "benchmark_id", "ceg_kind", "ceg_p05", "ceg_p95", "reason"):
+        assert name in out, name
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_wide_terminal_gets_a_table_and_a_pipe_gets_plain_csv(built: Path) -> None:
+    wide = _in_a_terminal(["query", "SELECT id, category FROM enhancements"], built, 200)
+    assert "┃" in wide or "|" in wide
+    piped = invoke(["query", "SELECT id, category FROM enhancements"], built)
+    assert piped.stdout.splitlines()[0] == "id,category" and "┃" not in piped.stdout
+    explicit = invoke(["query", "SELECT id, category FROM enhancements", "--format", "table"], built)
+    assert "┃" in explicit.stdout

@@ -56,3 +56,11 @@ def test_load_errors_are_plain(tmp_path: Path) -> None:
         load(tmp_path / "nowhere")
     with pytest.raises(LoadError, match="only local folders and http"):
         load("ftp://example.org/dist")
+
+
+def test_the_package_offers_load_and_session(built: Path) -> None:
+    import ptedb
+
+    assert list(ptedb.load(built / "dist")) == list(TABLES)
+    with ptedb.session(built / "dist") as s:
+        assert s.connection() is not None

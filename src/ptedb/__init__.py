@@ -7,7 +7,7 @@ pydantic. Heavy modules are imported inside the functions that need them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb
@@ -49,3 +49,18 @@ def connect(
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run 'ptedb build' first")
     return duckdb.connect(str(path), read_only=read_only, config=dict(SANDBOX) if sandbox else {})
+
+
+def load(source: str | Path | None = None, *, timeout: float = 60.0) -> dict[str, Any]:
+    """Every table of a release as a pandas DataFrame: from a build (default `dist`), a folder of Parquet
+    files, or a release's http(s) URL, checked against its SHA256SUMS and cached (see ptedb.readers)."""
+    from ptedb.readers import load as _load
+
+    return _load(source, timeout=timeout)
+
+
+def session(path: str | Path = "dist/ptedb.duckdb") -> Any:
+    """A SQLModel session over a release database, read-only, for the typed classes of ptedb.orm."""
+    from ptedb.readers import session as _session
+
+    return _session(path)

@@ -40,6 +40,17 @@ class QueryFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
+    vertical = "vertical"
+
+
+RowsFormatOpt = Annotated[
+    QueryFormat | None,
+    typer.Option(
+        "--format",
+        help="table, vertical (one field per line), csv or json. Default: a table (vertical when it would not "
+        "fit the terminal) on a terminal, csv when the output goes to a file or another program.",
+    ),
+]
 
 
 RecordsOpt = Annotated[Path, typer.Option("--records", help="Folder of YAML records.", show_default=True)]
@@ -251,11 +262,53 @@ def _safe(text: str) -> str:
     return _UNSAFE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text)
 
 
-def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: QueryFormat) -> None:
-    """Rows as a table, CSV or JSON. Record text is data, never terminal control: table and CSV cells
+def _cell(v: Any) -> str:
+    return "" if v is None else f"{v:.4g}" if isinstance(v, float) else _safe(str(v))
+
+
+def _fits(columns: list[str], rows: list[tuple[Any, ...]], width: int) -> bool:
+    """Whether a table shows every column name whole within `width`: each column as wide as its name or
+    its values (long text may wrap down to 24 characters), plus rich's borders and padding."""
+    need = 1
+    for i, name in enumerate(columns):
+        longest = max((len(_cell(r[i])) for r in rows), default=0)
+        need += max(len(name), min(longest, 24)) + 3
+    return need <= width
+
+
+def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: QueryFormat | None) -> None:
+    """Rows as a table, one field per line, CSV or JSON. Without a format: CSV when stdout is not a
+    terminal (a pipe or a file wants data, not box drawing), else a table, or one field per line where a
+    table would squeeze column names. Record text is data, never terminal control: table and CSV cells
     have control characters escaped (`_safe`); JSON escapes C0 itself and C1 and bidi marks here."""
     columns = [_safe(str(c)) for c in columns]
-    if fmt is QueryFormat.json:
+    if fmt is None:
+        import shutil
+
+        width = shutil.get_terminal_size().columns
+        fmt = (
+            QueryFormat.csv
+            if not sys.stdout.isatty()
+            else QueryFormat.table
+            if _fits(columns, rows, width)
+            else QueryFormat.vertical
+        )
+    if fmt is QueryFormat.vertical:
+        import shutil
+        import textwrap
+
+        label = max((len(c) for c in columns), default=0)
+        room = max(shutil.get_terminal_size().columns - label - 3, 20)
+        blocks = []
+        for i, r in enumerate(rows, 1):
+            lines = [f"-[ row {i} ]" + "-" * max(0, label - 6)]
+            for c, v in zip(columns, r, strict=True):
+                parts = textwrap.wrap(_cell(v), room, break_on_hyphens=False) or [""]
+                lines.append(f"{c.ljust(label)} | {parts[0]}")
+                lines += [f"{'':{label}} | {part}" for part in parts[1:]]
+            blocks.append("\n".join(lines))
+        typer.echo("\n".join(blocks))
+    elif fmt is QueryFormat.json:
         import json
 
         def plain(v: Any) -> Any:
@@ -286,11 +339,12 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: QueryForma
         from rich.text import Text
 
         table = Table(*columns, show_lines=False)
+        for column in table.columns:
+            column.no_wrap = False
+            column.min_width = len(str(column.header))  # a column name is never cut
         for r in rows:
             # Text(), not str: a value holding '[bold]' must print as written, not as markup.
-            table.add_row(
-                *(Text("" if v is None else f"{v:.4g}" if isinstance(v, float) else _safe(str(v))) for v in r)
-            )
+            table.add_row(*(Text(_cell(v)) for v in r))
         Console(soft_wrap=False).print(table)
 
 
@@ -298,7 +352,7 @@ def _print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: QueryForma
 def query(
     sql: Annotated[str, typer.Argument(help="SQL to run against the built DuckDB database (read-only).")],
     out: OutOpt = Path("dist"),
-    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = QueryFormat.table,
+    format: RowsFormatOpt = None,
 ) -> None:
     """Run SQL against dist/ptedb.duckdb, opened read-only in a sandbox.
 
@@ -318,7 +372,7 @@ def ceg(
     enhancement: Annotated[str | None, typer.Option(help="Only this enhancement id.")] = None,
     benchmark: Annotated[str | None, typer.Option(help="Only this benchmark id.")] = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
-    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = QueryFormat.table,
+    format: RowsFormatOpt = None,
 ) -> None:
     """Show ptedb's CEG estimates (a multiplier on pre-training compute), one row per evaluation."""
     con = _connect(out)
@@ -358,7 +412,7 @@ def tradeoff(
         str | None, typer.Option(help="Take CEG, C, f and m from this evaluation id in the built database.")
     ] = None,
     out: OutOpt = Path("dist"),
-    format: Annotated[QueryFormat, typer.Option("--format", help="Output format.")] = QueryFormat.table,
+    format: RowsFormatOpt = None,
 ) -> None:
     """Training compute saved against inference compute spent, and when enhancing beats training bigger.
 
