@@ -11,7 +11,10 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,site]'
+	# setuptools prints an informational notice on every editable install of a package-dir layout
+	# ("Editable installation ... be careful with folders ..."), a UserWarning about editable installs in
+	# general, not this configuration; it is silenced for this one command.
+	PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet -e '.[test,site]'
 	touch $(STAMP)
 
 build: $(STAMP)
