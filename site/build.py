@@ -25,6 +25,8 @@ from pathlib import Path
 
 import yaml
 
+from ptedb.cache import site_sums
+
 from . import hooks
 from .data import SiteData, SiteDataError, load
 from .pages import generate
@@ -281,6 +283,7 @@ def build_site(
                 run_mkdocs(cfg)
                 timings["mkdocs"] = time.perf_counter() - t1
                 publish_release(out, data, new_site)
+                (new_site / "SHA256SUMS").write_text(site_sums(new_site), encoding="utf-8")
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             _swap(new_site, out / "site")

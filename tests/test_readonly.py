@@ -202,6 +202,54 @@ def test_damaged_build_is_rebuilt(built: Path, damage: object) -> None:
     assert "up to date" in invoke(["build"], built).stderr
 
 
+def _site(dist: Path) -> Path:
+    """A small site beside the build, with the SHA256SUMS `ptedb site` writes (mkdocs is test_site's)."""
+    from ptedb.cache import site_sums
+
+    site = dist / "site"
+    (site / "download" / "csv").mkdir(parents=True)
+    (site / "index.html").write_text("<h1>ptedb</h1>\n")
+    shutil.copy2(dist / "csv" / "models.csv", site / "download" / "csv" / "models.csv")
+    (site / "SHA256SUMS").write_text(site_sums(site))
+    return site
+
+
+SITE_DAMAGE = {
+    "byte flipped in a page": lambda s: _flip(s / "index.html"),
+    "byte flipped in the site's download": lambda s: _flip(s / "download" / "csv" / "models.csv"),
+    "page deleted": lambda s: (s / "index.html").unlink(),
+    "file added": lambda s: (s / "extra.html").write_text("<script>x</script>"),
+    "site SHA256SUMS deleted": lambda s: (s / "SHA256SUMS").unlink(),
+    "line dropped from the site's SHA256SUMS": lambda s: _drop_line(s / "SHA256SUMS", "index.html"),
+    "a link in place of a page": lambda s: (
+        (s / "index.html").unlink(),
+        (s / "index.html").symlink_to(s.parent / "README.md"),
+    ),
+    "a linked folder in the site": lambda s: (s / "more").symlink_to(s.parent / "csv"),
+}
+
+
+def test_whole_site_keeps_the_build_up_to_date(built: Path) -> None:
+    site = _site(built / "dist")
+    assert "up to date" in invoke(["build"], built).stderr
+    assert (site / "index.html").is_file()
+
+
+@pytest.mark.parametrize("damage", SITE_DAMAGE.values(), ids=SITE_DAMAGE.keys())
+def test_damaged_site_is_not_kept(built: Path, damage: object) -> None:
+    """A byte flipped anywhere in dist/, the site included, is noticed: the next build is a full one,
+    which replaces dist/ without the site (README: run 'ptedb site' again after it)."""
+    dist = built / "dist"
+    damage(_site(dist))  # type: ignore[operator]
+    result = invoke(["build"], built)
+    assert result.exit_code == 0, result.output
+    assert "up to date" not in result.stderr and "built" in result.stderr
+    assert not (dist / "site").exists() and not (dist / "site").is_symlink()
+    assert "run 'ptedb site'" in result.stderr
+    _whole(dist)
+    assert "up to date" in invoke(["build"], built).stderr
+
+
 def test_up_to_date_accepts_a_whole_build_of_the_same_key_only(built: Path) -> None:
     """The digest check does not refuse a good build (else every build would be a full one), and the
     key still matters. That it needs no DuckDB or pyarrow is test_cli's no-heavy-import test."""

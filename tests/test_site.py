@@ -43,6 +43,24 @@ def site_dir(root: Path) -> Path:
     return root / "dist" / "site"
 
 
+def test_site_lists_its_own_files(built_site: Path) -> None:
+    """The site's SHA256SUMS covers every page and the download copy, so the next build notices damage."""
+    from ptedb.cache import site_intact
+
+    sums = (site_dir(built_site) / "SHA256SUMS").read_text().splitlines()
+    names = {line.split("  ", 1)[1] for line in sums}
+    assert {"index.html", "download/ptedb.duckdb", "download/SHA256SUMS"} <= names
+    assert site_intact(built_site / "dist")
+    page = site_dir(built_site) / "methodology.html"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"</body>", b"<!-- x --></body>"))
+    try:
+        assert not site_intact(built_site / "dist")
+    finally:
+        page.write_bytes(original)
+    assert site_intact(built_site / "dist")
+
+
 class Elements(HTMLParser):
     """Every start tag with its attributes, and the text inside <script> and <title> elements."""
 

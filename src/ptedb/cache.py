@@ -129,7 +129,52 @@ def up_to_date(out: Path, key: str) -> dict[str, str] | None:
     for name, digest in sums.items():
         if _digest(out / name) != digest:
             return None
+    if not site_intact(out):
+        return None
     return {k: str(v) for k, v in marker.items() if k != "files"}
+
+
+SITE = "site"
+"""The folder of `out` that `ptedb site` writes. It is not part of the release (the build's SHA256SUMS
+does not list it), so it keeps a SHA256SUMS of its own: a byte changed in a page or in the site's copy
+of the download must make the next build a full one, which replaces `out` without the damaged site."""
+
+
+def site_sums(site: Path) -> str:
+    """SHA256SUMS text for every file below `site` (itself excluded), in sorted path order."""
+    lines = []
+    for path in sorted(p for p in site.rglob("*") if p.is_file() and p != site / "SHA256SUMS"):
+        with path.open("rb") as fh:
+            lines.append(f"{hashlib.file_digest(fh, 'sha256').hexdigest()}  {path.relative_to(site).as_posix()}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def site_intact(out: Path) -> bool:
+    """No site, or one whose files are exactly those its SHA256SUMS lists, each matching its digest."""
+    site = out / SITE
+    if not site.exists() and not site.is_symlink():
+        return True
+    if site.is_symlink() or not site.is_dir():
+        return False
+    try:
+        listed = (site / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError):
+        return False
+    sums: dict[str, str] = {}
+    for line in listed:
+        digest, sep, name = line.partition("  ")
+        if not sep or not _SHA256.fullmatch(digest) or name in sums or not _inside(name):
+            return False
+        sums[name] = digest
+    found: set[str] = set()
+    for root, dirs, files in os.walk(site):
+        here = Path(root)
+        if any((here / d).is_symlink() for d in dirs):
+            return False
+        found.update((here / f).relative_to(site).as_posix() for f in files)
+    if found != {*sums, "SHA256SUMS"}:
+        return False
+    return all(_digest(site / name) == digest for name, digest in sums.items())
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -177,6 +177,7 @@ def build(
 
     from ptedb.build import build as run_build
 
+    had_site = (out / cache.SITE).exists()
     bar, cb = _progress()
     try:
         if bar:
@@ -196,6 +197,8 @@ def build(
         raise typer.Exit(1)
     counts = ", ".join(f"{name} {t.num_rows}" for name, t in result.tables.items())
     _err(f"built {out} ({result.meta['dataset_version']}): {counts}")
+    if had_site:
+        _err(f"the previous site describes the replaced build and was removed: run 'ptedb site' for {out / cache.SITE}")
 
 
 def _timings(steps: dict[str, float], start: float) -> str:
