@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from ptedb.cache import site_sums
+from ptedb.cache import sums_text
 
 from . import hooks
 from .data import SiteData, SiteDataError, load
@@ -283,7 +283,7 @@ def build_site(
                 run_mkdocs(cfg)
                 timings["mkdocs"] = time.perf_counter() - t1
                 publish_release(out, data, new_site)
-                (new_site / "SHA256SUMS").write_text(site_sums(new_site), encoding="utf-8")
+                (new_site / "SHA256SUMS").write_text(sums_text(new_site), encoding="utf-8")
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             _swap(new_site, out / "site")

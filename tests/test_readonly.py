@@ -204,13 +204,13 @@ def test_damaged_build_is_rebuilt(built: Path, damage: object) -> None:
 
 def _site(dist: Path) -> Path:
     """A small site beside the build, with the SHA256SUMS `ptedb site` writes (mkdocs is test_site's)."""
-    from ptedb.cache import site_sums
+    from ptedb.cache import sums_text
 
     site = dist / "site"
     (site / "download" / "csv").mkdir(parents=True)
     (site / "index.html").write_text("<h1>ptedb</h1>\n")
     shutil.copy2(dist / "csv" / "models.csv", site / "download" / "csv" / "models.csv")
-    (site / "SHA256SUMS").write_text(site_sums(site))
+    (site / "SHA256SUMS").write_text(sums_text(site))
     return site
 
 

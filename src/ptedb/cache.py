@@ -110,7 +110,6 @@ def up_to_date(out: Path, key: str) -> dict[str, str] | None:
     """
     try:
         marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
-        listed = (out / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
     except (OSError, ValueError):
         return None
     if not isinstance(marker, dict) or marker.get("build_key") != key:
@@ -118,20 +117,24 @@ def up_to_date(out: Path, key: str) -> dict[str, str] | None:
     expected = marker.get("files")
     if not isinstance(expected, list) or not all(isinstance(name, str) for name in expected):
         return None
+    if not _matches_sums(out, {*expected, MARKER}) or not site_intact(out):
+        return None
+    return {k: str(v) for k, v in marker.items() if k != "files"}
+
+
+def _matches_sums(folder: Path, names: set[str]) -> bool:
+    """`folder/SHA256SUMS` lists exactly `names`, well-formed, and every file still has its digest."""
+    try:
+        listed = (folder / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError):
+        return False
     sums: dict[str, str] = {}
     for line in listed:
         digest, sep, name = line.partition("  ")
         if not sep or not _SHA256.fullmatch(digest) or name in sums or not _inside(name):
-            return None
+            return False
         sums[name] = digest
-    if set(sums) != {*expected, MARKER}:
-        return None
-    for name, digest in sums.items():
-        if _digest(out / name) != digest:
-            return None
-    if not site_intact(out):
-        return None
-    return {k: str(v) for k, v in marker.items() if k != "files"}
+    return set(sums) == names and all(_digest(folder / name) == digest for name, digest in sums.items())
 
 
 SITE = "site"
@@ -140,13 +143,11 @@ does not list it), so it keeps a SHA256SUMS of its own: a byte changed in a page
 of the download must make the next build a full one, which replaces `out` without the damaged site."""
 
 
-def site_sums(site: Path) -> str:
-    """SHA256SUMS text for every file below `site` (itself excluded), in sorted path order."""
-    lines = []
-    for path in sorted(p for p in site.rglob("*") if p.is_file() and p != site / "SHA256SUMS"):
-        with path.open("rb") as fh:
-            lines.append(f"{hashlib.file_digest(fh, 'sha256').hexdigest()}  {path.relative_to(site).as_posix()}")
-    return "".join(f"{line}\n" for line in lines)
+def sums_text(folder: Path) -> str:
+    """SHA256SUMS for every file below `folder` (but SHA256SUMS itself), in sorted path order: the
+    release's (written by `writers`) and the site's (written by `ptedb site`) alike."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != folder / "SHA256SUMS")
+    return "".join(f"{_digest(p)}  {p.relative_to(folder).as_posix()}\n" for p in files)
 
 
 def site_intact(out: Path) -> bool:
@@ -156,25 +157,13 @@ def site_intact(out: Path) -> bool:
         return True
     if site.is_symlink() or not site.is_dir():
         return False
-    try:
-        listed = (site / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
-    except (OSError, ValueError):
-        return False
-    sums: dict[str, str] = {}
-    for line in listed:
-        digest, sep, name = line.partition("  ")
-        if not sep or not _SHA256.fullmatch(digest) or name in sums or not _inside(name):
-            return False
-        sums[name] = digest
     found: set[str] = set()
     for root, dirs, files in os.walk(site):
         here = Path(root)
         if any((here / d).is_symlink() for d in dirs):
             return False
         found.update((here / f).relative_to(site).as_posix() for f in files)
-    if found != {*sums, "SHA256SUMS"}:
-        return False
-    return all(_digest(site / name) == digest for name, digest in sums.items())
+    return _matches_sums(site, found - {"SHA256SUMS"})
 
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from ptedb.schema.columns import KINDS, TABLES, Table
 
 from . import database
-from .cache import MARKER
+from .cache import MARKER, sums_text
 
 Progress = Callable[[str, int, int], None]
 
@@ -207,7 +207,6 @@ def write_all(
     (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
     if progress:
         progress("write", steps - 1, steps)
-    sums = [f"{sha256(p)}  {p.relative_to(tmp).as_posix()}" for p in sorted(q for q in tmp.rglob("*") if q.is_file())]
-    (tmp / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+    (tmp / "SHA256SUMS").write_text(sums_text(tmp), encoding="utf-8")
     if progress:
         progress("write", steps, steps)
