@@ -246,6 +246,17 @@ class FamilyFit:
         return cls(ux, iso, line, signal, draws)
 
 
+def _beyond_reach(x_star: float, lo: float, hi: float, curve: str) -> str | None:
+    """Why no point may be read at log-compute `x_star` on a curve observed over [lo, hi], or None."""
+    beyond = max(lo - x_star, x_star - hi, 0.0)
+    if beyond <= POINT_REACH_OOM:
+        return None
+    return (
+        f"{curve} reaches the enhanced score only {beyond:.2g} orders of magnitude outside its observed compute "
+        f"(more than {POINT_REACH_OOM:g})"
+    )
+
+
 def _read(
     curve: Curve, family: str, x_b: float, target: float, se_target: float, seed: int
 ) -> tuple[float | None, float | None, float | None, float | None, str | None]:
@@ -262,18 +273,9 @@ def _read(
     x_star = float(_x_star(fit.ux, fit.iso[None, :], np.array([target]))[0])
     if not math.isfinite(x_star):
         return None, None, None, line, "the curve does not rise at the enhanced score"
-    beyond = max(fit.ux[0] - x_star, x_star - fit.ux[-1], 0.0)
-    if beyond > POINT_REACH_OOM:
-        return (
-            None,
-            None,
-            None,
-            line,
-            (
-                f"the curve reaches the enhanced score only {beyond:.2g} orders of magnitude outside its observed "
-                f"compute (more than {POINT_REACH_OOM:g})"
-            ),
-        )
+    too_far = _beyond_reach(x_star, fit.ux[0], fit.ux[-1], "the curve")
+    if too_far:
+        return None, None, None, line, too_far
     # the interval: the curve's resampled re-fits, each read at a draw of the enhanced score
     targets = target + np.random.default_rng(seed).standard_normal(RESAMPLES) * se_target
     xs_draw = _x_star(fit.ux, fit.draws, targets)
@@ -379,19 +381,9 @@ def _read_cross(
                 "of flat: no scaling signal"
             ),
         )
-    lo, hi = x[:, 1].min(), x[:, 1].max()
-    beyond = max(lo - line_x, line_x - hi, 0.0)
-    if beyond > POINT_REACH_OOM:
-        return (
-            None,
-            None,
-            None,
-            line,
-            (
-                f"it reaches the enhanced score only {beyond:.2g} orders of magnitude outside its observed compute "
-                f"(more than {POINT_REACH_OOM:g})"
-            ),
-        )
+    too_far = _beyond_reach(line_x, x[:, 1].min(), x[:, 1].max(), "it")
+    if too_far:
+        return None, None, None, line, too_far
     base = next(
         (i for i, p in enumerate(curve.points) if p.family == family and abs(math.log10(p.compute) - x_b) < 1e-9), 0
     )
