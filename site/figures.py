@@ -16,7 +16,7 @@ from typing import Any
 from ptedb.schema.models import CATEGORIES
 
 from .svg import Axis, Chart, Mark, linear_domain, log_domain, pow10_label
-from .text import flop, num, one_line, percent_fraction, times
+from .text import flop, num, one_line, times
 
 Row = dict[str, Any]
 
@@ -44,10 +44,6 @@ class Headline:
     value: float | None
     text: str  # plain text, e.g. '≥ 100×'
     note: str  # plain text shown after it; may be ''
-
-    @property
-    def sort_value(self) -> float | None:
-        return self.value
 
 
 def headline(c: Row) -> Headline:
@@ -328,7 +324,3 @@ def scaling_chart(
     caption = " ".join(parts)
     chart.desc = caption
     return chart.render(), caption
-
-
-def cost_label(x: float) -> str:
-    return percent_fraction(x)

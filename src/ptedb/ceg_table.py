@@ -42,18 +42,6 @@ def _reported(ev: Evaluation) -> float | None:
     return rc.value if rc.value is not None else rc.low if rc.low is not None else rc.high
 
 
-def curve_points(baseline: Baseline, models: dict[str, Model]) -> tuple[list[tuple[float, float]], list[str]]:
-    """(compute, score) of every baseline point whose model has a compute figure, and the ids without."""
-    points, missing = [], []
-    for p in baseline.points:
-        c = _compute(models.get(p.model))
-        if c is None:
-            missing.append(p.model)
-        else:
-            points.append((c, p.score))
-    return points, missing
-
-
 # --- comparable settings -------------------------------------------------------------------------
 
 _SHOTS = re.compile(r"\b(\d+)[- ]?shots?\b|\b(\d+) (?:in-context )?exemplars\b")
@@ -323,11 +311,6 @@ def _interpolated(
         extrapolated=bool(est.extrapolated),
         extrapolation_oom=est.extrapolation_oom,
     )
-
-
-def estimate_row(enhancement: Enhancement, ev: Evaluation, ds: Dataset) -> dict[str, Any]:
-    """One `ceg` row. Pure: reads the dataset, never changes it."""
-    return row_of(Inputs.of(ds), enhancement, ev)
 
 
 def ceg_rows(ds: Dataset, *, method: str = DEFAULT_METHOD) -> list[dict[str, Any]]:

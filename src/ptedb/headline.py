@@ -99,14 +99,6 @@ class Curve:
             self._fit = FamilyFit.of(self)
         return self._fit
 
-    @property
-    def known_noise(self) -> bool:
-        return all(p.se is not None for p in self.points)
-
-    def x_range(self) -> tuple[float, float]:
-        xs = [math.log10(p.compute) for p in self.points]
-        return min(xs), max(xs)
-
 
 def isotonic(xs: Sequence[float], ys: Sequence[float]) -> list[float]:
     """Pool-adjacent-violators: the non-decreasing sequence closest to `ys` (ordered by `xs`)."""
