@@ -150,3 +150,18 @@ def test_a_pooled_curve_is_not_read_for_a_family_it_does_not_describe() -> None:
     curve = Curve("cross-family", [flat[1], *pts, flat[0], *flat[2:]])
     h = headline([curve], "c", 1e22, 42.0, 60.0, se(42.0), se(60.0), 0.0, 3)
     assert h.kind != "point" and "does not describe the family" in (h.reason or "")
+
+
+def test_settings_pool_only_when_prompt_and_reasoning_agree() -> None:
+    from ptedb.ceg_table import setting_key
+
+    wei = setting_key("standard few-shot prompting, 8 exemplars of Wei et al. (AQuA: 4), greedy decoding")
+    assert wei == ("wei-2022", False)
+    # the same exemplar set, worded differently by another curator, pools with it
+    assert setting_key("few-shot, 8 exemplars written by Wei et al. (AQuA: 4 exemplars), greedy decoding") == wei
+    # a bare shot count is its own setting, and chain of thought is a different one
+    assert setting_key("8-shot, greedy decoding") == ("8-shot", False)
+    assert setting_key("few-shot chain-of-thought prompting with the exemplars of Wei et al.") == ("wei-2022", True)
+    # post-trained models and several samples are never pooled into a reference curve
+    assert setting_key("5-shot; enhanced = majority vote over 40 samples") is None
+    assert setting_key("few-shot, no number and no named exemplars") is None

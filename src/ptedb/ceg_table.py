@@ -45,7 +45,11 @@ def _reported(ev: Evaluation) -> float | None:
 # --- comparable settings -------------------------------------------------------------------------
 
 _SHOTS = re.compile(r"\b(\d+)[- ]?shots?\b|\b(\d+) (?:in-context )?exemplars\b")
-_NAMED_PROMPTS = (("exemplars of wei et al", "wei-2022"), ("prompt of lewkowycz", "lewkowycz-2022"))
+_NAMED_PROMPTS = (
+    ("exemplars of wei et al", "wei-2022"),
+    ("exemplars written by wei et al", "wei-2022"),
+    ("prompt of lewkowycz", "lewkowycz-2022"),
+)
 _COT = re.compile(r"chain[- ]of[- ]thought|\bcot\b")
 _NOT_PRETRAINED = re.compile(
     r"(?<!un-)(?<!un)fine-?tun|\bsft\b|checkpoint|\bdpo\b|instruct|chat template|rlhf|majority vote"
