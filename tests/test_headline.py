@@ -163,5 +163,12 @@ def test_settings_pool_only_when_prompt_and_reasoning_agree() -> None:
     assert setting_key("8-shot, greedy decoding") == ("8-shot", False)
     assert setting_key("few-shot chain-of-thought prompting with the exemplars of Wei et al.") == ("wei-2022", True)
     # post-trained models and several samples are never pooled into a reference curve
-    assert setting_key("5-shot; enhanced = majority vote over 40 samples") is None
+    assert setting_key("5-shot; base = majority vote over 8 samples; enhanced = verifier over 8 samples") is None
     assert setting_key("few-shot, no number and no named exemplars") is None
+    # the key is the base condition's: what the enhanced condition adds (CoT, samples, tuning) is not read
+    assert setting_key("MMLU; base: 5-shot, perplexity-based; enhanced: zero-shot with long CoT") == ("5-shot", False)
+    assert setting_key("CoT exemplars of Wei et al.; base greedy; enhanced = majority vote over 40 paths") == (
+        "wei-2022",
+        True,
+    )
+    assert setting_key("5-shot; base = Llama 3 8B SFT; enhanced = the same after DPO") is None

@@ -57,12 +57,20 @@ _NOT_PRETRAINED = re.compile(
 )
 
 
+_ENHANCED_CLAUSE = re.compile(r"\benhanced\b[^;]*")
+"""From the word 'enhanced' to the end of its clause (the next semicolon)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def setting_key(text: str) -> tuple[str, bool] | None:
     """(prompt, chain of thought) of a pre-trained model's evaluation setting, or None when the text
     names neither a number of shots nor a known exemplar set, or describes a post-trained model or
-    several samples: only settings that agree on both are pooled into one cross-family curve."""
-    t = text.lower()
+    several samples: only settings that agree on both are pooled into one cross-family curve.
+
+    An evaluation's setting often describes both conditions ("base: 5-shot; enhanced: zero-shot with long
+    CoT"); the reference curve stands for the base condition, so the clauses about the enhanced one are
+    left out before reading it."""
+    t = _ENHANCED_CLAUSE.sub("", text.lower())
     if _NOT_PRETRAINED.search(t):
         return None
     m = _SHOTS.search(t)
