@@ -172,3 +172,4 @@ def test_settings_pool_only_when_prompt_and_reasoning_agree() -> None:
         True,
     )
     assert setting_key("5-shot; base = Llama 3 8B SFT; enhanced = the same after DPO") is None
+    assert setting_key("un-enhanced models, 5-shot, greedy") == ("5-shot", False)

@@ -57,8 +57,8 @@ _NOT_PRETRAINED = re.compile(
 )
 
 
-_ENHANCED_CLAUSE = re.compile(r"\benhanced\b[^;]*")
-"""From the word 'enhanced' to the end of its clause (the next semicolon)."""
+_ENHANCED_CLAUSE = re.compile(r"(?<![\w-])enhanced\b[^;]*")
+"""From the word 'enhanced' (not 'un-enhanced') to the end of its clause (the next semicolon)."""
 
 
 @functools.lru_cache(maxsize=4096)
