@@ -248,7 +248,7 @@ def home(site: Site) -> str:
     counts = [
         ("enhancements", len(d.enhancements), "enhancements/index.md"),
         ("evaluations", len(d.evaluations), "explore.md"),
-        ("point estimates of CEG", kinds.count("point"), "explore.md"),
+        ("point estimates of CEG", kinds.count("point"), "explore.md#kind=point"),
         ("CEG bounds (≥ or ≤)", kinds.count("lower_bound") + kinds.count("upper_bound"), "caveats.md"),
         ("benchmarks", len(d.benchmarks), "benchmarks/index.md"),
         ("models", len(d.models), None),
@@ -299,8 +299,23 @@ def home(site: Site) -> str:
     )
 
 
+KIND_LABELS = {
+    "point": "point (read on an observed curve)",
+    "lower_bound": "lower bound (≥)",
+    "upper_bound": "upper bound (≤)",
+    "none": "no estimate",
+}
+"""The explorer's 'Estimate' filter, in this order; the home page links to it by these keys."""
+
+
+def explore_order(evs: list[Row]) -> list[Row]:
+    """By name, except that evaluations without an estimate come last: a reader looks for figures."""
+    return sorted(_by_name(evs), key=lambda ev: headline(ev["ceg"]).kind == "none")
+
+
 def explore(site: Site) -> str:
-    return site.render("explore.md.j2", "explore.md", evs=_by_name(site.data.evaluations))
+    evs = explore_order(site.data.evaluations)
+    return site.render("explore.md.j2", "explore.md", evs=evs, kinds=list(KIND_LABELS.items()))
 
 
 def _reported_ceg(ev: Row) -> str | None:

@@ -365,6 +365,17 @@ def test_explore_lists_every_evaluation_with_filter_attributes(built_site: Path)
     assert "ptedb.js" in text
 
 
+def test_explore_puts_evaluations_without_an_estimate_last() -> None:
+    from ptedb.site.pages import explore_order
+
+    def ev(name: str, eid: str, kind: str | None) -> dict[str, object]:
+        ceg = {"ceg": 2.0, "ceg_kind": kind} if kind else {"ceg": None, "ceg_kind": "none"}
+        return {"enhancement_name": name, "evaluation_id": eid, "ceg": ceg}
+
+    evs = [ev("B", "b/1", None), ev("A", "a/1", None), ev("C", "c/1", "lower_bound"), ev("B", "b/2", "point")]
+    assert [e["evaluation_id"] for e in explore_order(evs)] == ["b/2", "c/1", "a/1", "b/1"]
+
+
 def test_enhancement_page_has_sources_aliases_and_a_scaling_chart(built_site: Path) -> None:
     site = site_dir(built_site)
     text = (site / "enhancements" / "synthetic-001.html").read_text(encoding="utf-8")

@@ -198,6 +198,57 @@ def test_explore_filters_narrow_and_sort_the_table(ctx: tuple[Any, Watch], base_
     ) == {"data"}
 
 
+def test_explore_kind_filter_narrowing_counts_pages_and_address(ctx: tuple[Any, Watch], base_url: str) -> None:
+    """The kind-of-estimate filter (the home page links to it), options that count what the other filters
+    leave and disable what would leave nothing, pages of rows, and the address applied whenever it changes."""
+    context, watch = ctx
+    page = watch.page(context)
+    page.goto(base_url + "index.html")
+    page.locator(".ptedb-stats a", has_text="point estimates").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("explore.html#kind=point")
+    rows = page.locator("#explore-table tbody tr")
+    total = rows.count()
+    kinds = rows.evaluate_all("rs => rs.map(r => r.dataset.kind)")
+    points = kinds.count("point")
+    assert 0 < points < total
+    assert page.locator("select[name=kind]").input_value() == "point"
+    visible = page.locator("#explore-table tbody tr:visible")
+    assert set(visible.evaluate_all("rs => rs.map(r => r.dataset.kind)")) == {"point"}
+    assert page.locator(".ptedb-status").inner_text() == f"Showing {points} of {total} evaluations"
+    # every category option counts the point rows of that category; those with none are disabled
+    cats = rows.evaluate_all("rs => rs.filter(r => r.dataset.kind === 'point').map(r => r.dataset.category)")
+    for opt in page.locator("select[name=category] option").all():
+        value = opt.get_attribute("value")
+        if not value:
+            assert opt.inner_text() == f"all ({points})"
+            continue
+        n = cats.count(value)
+        assert opt.inner_text().endswith(f"({n})"), (value, opt.inner_text())
+        assert opt.is_disabled() == (n == 0)
+    # and the kind options count within the chosen category
+    page.select_option("select[name=category]", cats[0])
+    in_cat = rows.evaluate_all(f"rs => rs.filter(r => r.dataset.category === '{cats[0]}').map(r => r.dataset.kind)")
+    for opt in page.locator("select[name=kind] option").all():
+        value = opt.get_attribute("value")
+        if value:
+            assert opt.inner_text().endswith(f"({in_cat.count(value)})")
+    assert "kind=point" in page.url and f"category={cats[0]}" in page.url
+    # pages of rows
+    page.click("button.ptedb-reset")
+    page.select_option("select[name=rows]", "25")
+    assert page.locator("#explore-table tbody tr:visible").count() == 25
+    assert page.locator(".ptedb-where").inner_text() == f"rows 1–25 of {total}"
+    page.click("button.ptedb-next")
+    assert page.locator("#explore-table tbody tr:visible").count() == total - 25
+    assert page.locator("button.ptedb-next").is_disabled()
+    # a changed address is applied without a reload
+    page.evaluate("location.hash = 'category=efficiency'")
+    page.wait_for_function("document.querySelector('select[name=category]').value === 'efficiency'")
+    assert set(visible.evaluate_all("rs => rs.map(r => r.dataset.category)")) == {"efficiency"}
+    assert page.locator("select[name=kind]").input_value() == ""
+
+
 def test_explore_table_is_readable_without_javascript(browser: Any, base_url: str) -> None:
     context = browser.new_context(java_script_enabled=False)
     try:
