@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -124,6 +125,26 @@ def find_contributing() -> Path | None:
     return None
 
 
+def find_citation() -> Path | None:
+    """CITATION.cff at the repository root (beside site/), else in the working directory."""
+    for candidate in (SITE_DIR.parent / "CITATION.cff", Path.cwd() / "CITATION.cff"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_citation(path: Path | None) -> dict[str, Any] | None:
+    """The citation file's fields, or None when there is none or it cannot be read: the pages then point
+    to the repository's CITATION.cff instead of printing a citation that might be wrong."""
+    if path is None:
+        return None
+    try:
+        cff = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return cff if isinstance(cff, dict) and cff.get("title") else None
+
+
 # --- preparing the mkdocs project -----------------------------------------------------------------
 
 
@@ -148,7 +169,7 @@ def prepare(
     data = data or load(out)
     docs = workdir / "docs"
     shutil.copytree(SITE_DIR / "docs", docs, ignore=shutil.ignore_patterns("__pycache__", ".*"))
-    pages, frags = generate(data, DOWNLOAD_DIR)
+    pages, frags = generate(data, DOWNLOAD_DIR, cff=read_citation(find_citation()))
     pages["contributing.md"] = contributing_page(contributing)
     for rel_path, text in pages.items():
         path = docs / rel_path

@@ -137,6 +137,7 @@ class Site:
     def __init__(self, data: SiteData) -> None:
         self.data = data
         self.frags: dict[str, list[str]] = {}
+        self.citation: dict[str, str] | None = None
 
     def frag(self, page: str, html: str) -> str:
         """Set `html` aside for the hook (hooks.py) and return the placeholder that marks its place."""
@@ -556,9 +557,44 @@ def field_reference(site: Site) -> str:
     return fieldref.page(site.data.views, site.data.macros)
 
 
-def generate(data: SiteData, download_dir: str = "download") -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Every generated page, as {Markdown path: text}, and the HTML fragments set aside for hooks.py."""
+def citation(cff: dict[str, Any] | None, version: str) -> dict[str, str] | None:
+    """How to cite the dataset, from CITATION.cff: a sentence and a BibTeX entry for the release `version`
+    (the build's own version, which a test holds equal to the file's)."""
+    if not cff:
+        return None
+    authors = [
+        a.get("name") or " ".join(p for p in (a.get("given-names"), a.get("family-names")) if p)
+        for a in cff.get("authors") or []
+        if isinstance(a, dict)
+    ]
+    authors = [a for a in authors if a] or ["The ptedb contributors"]
+    year = str(cff.get("date-released") or "")[:4]
+    title = str(cff["title"])
+    url = cff.get("url") or cff.get("repository-code") or ""
+    text = f"{' and '.join(authors)} ({year}). {title}. Dataset, version {version}. License {cff.get('license', '')}."
+    if url:
+        text += f" {url}"
+    fields = [
+        ("author", "{" + " and ".join("{" + a + "}" for a in authors) + "}"),  # {{...}}: a name BibTeX must not split
+        ("title", "{" + title + "}"),
+        ("year", "{" + year + "}"),
+        ("version", "{" + version + "}"),
+        ("note", "{Dataset, license " + str(cff.get("license", "")) + "}"),
+    ]
+    if url:
+        fields.append(("url", "{" + url + "}"))
+    key = f"ptedb_{version}"
+    bibtex = "@misc{" + key + ",\n" + ",\n".join(f"  {k:<7} = {v}" for k, v in fields) + "\n}"
+    return {"text": text, "bibtex": bibtex, "message": str(cff.get("message") or "")}
+
+
+def generate(
+    data: SiteData, download_dir: str = "download", *, cff: dict[str, Any] | None = None
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Every generated page, as {Markdown path: text}, and the HTML fragments set aside for hooks.py.
+    `cff` is the parsed CITATION.cff, for the "How to cite" blocks."""
     site = Site(data)
+    site.citation = citation(cff, data.meta.get("dataset_version", ""))
     cats = [
         c
         for c in CATEGORY_ORDER

@@ -365,6 +365,30 @@ def test_explore_lists_every_evaluation_with_filter_attributes(built_site: Path)
     assert "ptedb.js" in text
 
 
+def test_how_to_cite_comes_from_citation_cff(built_site: Path, tmp_path: Path) -> None:
+    from ptedb.site.build import read_citation
+    from ptedb.site.pages import citation
+
+    repo_cff = Path(__file__).resolve().parents[1] / "CITATION.cff"
+    cff = read_citation(repo_cff)
+    assert cff is not None
+    cite = citation(cff, "v2099.01.0")
+    assert cite is not None
+    assert cite["bibtex"].startswith("@misc{ptedb_v2099.01.0,")
+    assert "author  = {{The ptedb contributors}}" in cite["bibtex"]
+    assert "version = {v2099.01.0}" in cite["bibtex"] and cff["title"] in cite["bibtex"]
+    assert "version v2099.01.0" in cite["text"]
+    # no file, or one that is not a citation file: no citation is printed rather than a wrong one
+    assert read_citation(None) is None
+    broken = tmp_path / "CITATION.cff"
+    broken.write_text("title: [unclosed", encoding="utf-8")
+    assert read_citation(broken) is None
+    assert citation(None, "v1") is None
+    for page in ("index.html", "downloads.html"):
+        text = (site_dir(built_site) / page).read_text(encoding="utf-8")
+        assert 'id="how-to-cite"' in text and "@misc{ptedb_v2026.01.0," in text, page
+
+
 def test_explore_puts_evaluations_without_an_estimate_last() -> None:
     from ptedb.site.pages import explore_order
 
