@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ptedb.loaders.parse import _FLOAT, _INT
 
 from ptedb.build import build
 
@@ -55,10 +56,20 @@ def datasets(draw: st.DrawFn) -> dict:
 
 
 class _NoAliases(yaml.SafeDumper):
-    """Contributors write no anchors (the loader refuses them), so neither may the generator."""
+    """Contributors write no anchors (the loader refuses them), so neither may the generator. PyYAML
+    quotes the strings that YAML 1.1 would read as something else; ptedb reads YAML 1.2's core schema, where
+    `0E0` or `1e5` is a number too, so those strings are quoted as a contributor would have to."""
 
     def ignore_aliases(self, data: object) -> bool:
         return True
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        if _FLOAT.match(data) or _INT.match(data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style="'")
+        return super().represent_str(data)
+
+
+_NoAliases.add_representer(str, _NoAliases.represent_str)
 
 
 def _write(root: Path, kind: str, rid: str, data: dict) -> None:
