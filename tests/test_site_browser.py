@@ -310,3 +310,38 @@ def test_home_leads_with_headline_figures_and_intervals(browser: Any, base_url: 
     stats_top = page.locator(".ptedb-stats").bounding_box()["y"]
     assert finding_top < stats_top
     page.close()
+
+
+PHONE_CHECK = """() => {
+  const small = [];
+  document.querySelectorAll('article svg.ptedb-chart text').forEach(t => {
+    const svg = t.ownerSVGElement, vb = svg.viewBox.baseVal;
+    const px = parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / vb.width;
+    if (px < 10) small.push(t.textContent + ' ' + px.toFixed(1));
+  });
+  return {page: document.documentElement.scrollWidth, view: window.innerWidth,
+          charts: document.querySelectorAll('article svg.ptedb-chart').length, small: small};
+}"""
+
+
+def test_a_phone_has_no_sideways_page_and_readable_charts(browser: Any, base_url: str) -> None:
+    """At 390 px: no page scrolls sideways (wide tables and charts scroll inside their own box), chart
+    labels are at least 10 px, and a wide table keeps its first column in view."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        charts = 0
+        for path in ("index.html", "explore.html", "enhancements/synthetic-001.html", "tradeoffs.html"):
+            page.goto(base_url + path)
+            got = page.evaluate(PHONE_CHECK)
+            assert got["page"] <= got["view"], (path, got)
+            assert got["small"] == [], (path, got["small"][:5])
+            charts += got["charts"]
+        assert charts >= 3  # the home page's two charts and the enhancement's scaling curves were measured
+        page.goto(base_url + "explore.html")
+        first = page.locator("#explore-table tbody tr").first.locator("td").first
+        x_before = first.bounding_box()["x"]
+        page.evaluate("document.querySelector('.ptedb-scroll').scrollLeft = 300")
+        assert abs(first.bounding_box()["x"] - x_before) < 1  # held in place while the table scrolls
+    finally:
+        context.close()
