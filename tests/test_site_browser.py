@@ -345,3 +345,28 @@ def test_a_phone_has_no_sideways_page_and_readable_charts(browser: Any, base_url
         assert abs(first.bounding_box()["x"] - x_before) < 1  # held in place while the table scrolls
     finally:
         context.close()
+
+
+def test_search_opened_from_the_file_system_says_why_it_cannot_run(browser: Any, site: Path) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto((site / "index.html").as_uri())
+        note = page.locator("article p.ptedb-nosearch")
+        assert note.is_visible() and "ptedb site --serve" in note.inner_text()
+        # the explorer's filters do work there
+        page.goto((site / "explore.html").as_uri())
+        assert page.locator("article p.ptedb-nosearch").is_visible()
+        page.select_option("select[name=category]", "efficiency")
+        assert 0 < page.locator("#explore-table tbody tr:visible").count() < 12 * 3 + 1
+        # served over http there is no such note (search works, as the search test shows)
+    finally:
+        context.close()
+
+
+def test_served_pages_carry_no_file_system_note(browser: Any, base_url: str) -> None:
+    page = browser.new_page()
+    page.goto(base_url + "index.html")
+    page.wait_for_timeout(200)
+    assert page.locator("p.ptedb-nosearch").count() == 0
+    page.close()

@@ -263,7 +263,26 @@
     apply(false);
   }
 
+  /* Opened from the file system, the theme's search cannot start (browsers refuse its worker there) and
+   * the theme hides the search box: say why on the page, and what to do instead. */
+  var FILE_SEARCH_NOTE =
+    "Search is off because this page was opened from the file system, where browsers do not let it run. " +
+    "Serve the site to search it: 'ptedb site --serve', or 'python3 -m http.server' in the site folder. " +
+    "The Explore page's filters work here too.";
+
+  function fileSearchNote() {
+    if (window.location.protocol !== "file:") return;
+    var article = document.querySelector("article");
+    if (!article) return;
+    var note = document.createElement("p");
+    note.className = "ptedb-nosearch";
+    note.setAttribute("role", "note");
+    note.textContent = FILE_SEARCH_NOTE;
+    article.insertBefore(note, article.firstChild);
+  }
+
   function init() {
+    fileSearchNote();
     Array.prototype.forEach.call(document.querySelectorAll("table[data-sortable]"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll(".ptedb-filters[data-for]"), setupFilters);
   }
