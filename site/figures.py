@@ -101,8 +101,10 @@ def headline_scatter(
     zero_band: bool,
     href: Any,
     names: dict[str, str],
+    intervals: bool = False,
 ) -> str:
-    """CEG (headline figure) against one cost, one point per evaluation, coloured by category."""
+    """CEG (headline figure) against one cost, one point per evaluation, coloured by category; with
+    `intervals`, each point's 90% interval as a vertical bar."""
     pts = []
     skipped = 0
     for ev in evaluations:
@@ -128,7 +130,7 @@ def headline_scatter(
         + (f" {n_zero} evaluations with zero {x_name} are drawn in the band marked 0." if zero_band else "")
         + (f" {skipped} evaluations without a CEG or without a {x_name} on record are not shown." if skipped else "")
         + f" Points beyond {pow10_label(round(math.log10(y_hi)))}× or below {pow10_label(round(math.log10(y_lo)))}× "
-        "are drawn as arrows at the edge."
+        "are drawn as arrows at the edge." + (" Vertical bars are the points' 90% intervals." if intervals else "")
     )
     chart = Chart(
         chart_id=chart_id,
@@ -147,6 +149,16 @@ def headline_scatter(
     )
     if y_lo < 1 < y_hi:  # the line CEG = 1: above it the enhancement beats its own family's scaling
         chart.line([(x_lo, 1.0), (x_hi, 1.0)], color="#999999", width=1, dash="4 3")
+    jittered = {}
+    for ev, _, x in pts:
+        jittered[ev["evaluation_id"]] = x * 10 ** _jitter(ev["evaluation_id"], 0.02) if x else x
+    if intervals:
+        for ev, hl, x in pts:
+            lo, hi = ev["ceg"].get("ceg_p05"), ev["ceg"].get("ceg_p95")
+            if hl.kind == "point" and lo and hi and x:
+                xj = jittered[ev["evaluation_id"]]
+                color = CATEGORY_COLORS.get(ev["category"], FALLBACK_COLOR)
+                chart.line([(xj, max(lo, y_lo)), (xj, min(hi, y_hi))], color=color, width=1.2)
     for ev, hl, x in pts:
         shape, filled, _ = MARKERS[hl.kind]
         color = CATEGORY_COLORS.get(ev["category"], FALLBACK_COLOR)
@@ -158,7 +170,7 @@ def headline_scatter(
         if x == 0:
             m.dx = _jitter(ev["evaluation_id"], 18)
         else:  # multiplicative jitter of ±2% keeps identical costs apart without visibly moving them
-            m.x = x * 10 ** _jitter(ev["evaluation_id"], 0.02)
+            m.x = jittered[ev["evaluation_id"]]
         chart.mark(m)
     return chart.render()
 

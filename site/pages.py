@@ -71,6 +71,12 @@ def eval_anchor(ev: Row) -> str:
     return f"ev-{ev['local_id']}"
 
 
+def evaluation_md(ev: Row) -> str:
+    """The page that holds an evaluation in detail: one page per enhancement and benchmark, so that an
+    enhancement's own page stays a summary and a table however many evaluations it has."""
+    return f"enhancements/{ev['enhancement_id']}/{ev['benchmark_id']}.md"
+
+
 # --- what the templates are given -----------------------------------------------------------------
 
 
@@ -121,6 +127,7 @@ def env() -> jinja2.Environment:
         benchmark_md=benchmark_md,
         category_md=category_md,
         eval_anchor=eval_anchor,
+        evaluation_md=evaluation_md,
         category_title=category_title,
         category_text=category_text,
         ceg_summary=_ceg_cell,
@@ -259,7 +266,7 @@ def home(site: Site) -> str:
     names = {k: v["name"] for k, v in d.enhancements.items()}
 
     def href(ev: Row) -> str:
-        return rel(page, html_path(enhancement_md(ev["enhancement_id"])) + "#" + eval_anchor(ev))
+        return rel(page, html_path(evaluation_md(ev)) + "#" + eval_anchor(ev))
 
     cost_chart = headline_scatter(
         d.evaluations,
@@ -335,11 +342,88 @@ def _reported_ceg(ev: Row) -> str | None:
     return txt
 
 
+def _by_benchmark(evs: list[Row]) -> dict[str, list[Row]]:
+    """An enhancement's evaluations grouped by benchmark, the groups in order of benchmark name."""
+    groups: dict[str, list[Row]] = {}
+    for ev in sorted(
+        evs, key=lambda ev: (str(ev.get("benchmark_name") or ev["benchmark_id"]).lower(), ev["evaluation_id"])
+    ):
+        groups.setdefault(ev["benchmark_id"], []).append(ev)
+    return groups
+
+
+def _costs(evs: list[Row]) -> dict[str, Any]:
+    """What the enhancement costs, over its evaluations: the range of one-time costs (as a fraction of
+    pre-training) and of inference-compute multipliers that its records state."""
+    fracs = [v for ev in evs if (v := ev.get("one_time_cost_fraction_of_pretraining")) is not None]
+    mults = [v for ev in evs if (v := ev.get("inference_cost_multiplier_value")) is not None]
+    return {
+        "frac": (min(fracs), max(fracs)) if fracs else None,
+        "n_frac": len(fracs),
+        "mult": (min(mults), max(mults)) if mults else None,
+        "n_mult": len(mults),
+    }
+
+
 def enhancement(site: Site, e: Row) -> str:
     d = site.data
     page = enhancement_md(e["id"])
     evs = d.by_enhancement.get(e["id"], [])
-    med, n_med = _median_ceg(evs)
+    points = [ev["ceg"]["ceg"] for ev in evs if ev["ceg"].get("ceg_kind") == "point"]
+    kinds = [headline(ev["ceg"]).kind for ev in evs]
+    with_compute = [dict(ev, base_compute=ev["ceg"].get("base_compute_flop")) for ev in evs]
+    chart = None
+    if any(k != "none" for k in kinds):
+
+        def href(ev: Row) -> str:
+            return rel(page, html_path(evaluation_md(ev)) + "#" + eval_anchor(ev))
+
+        chart = Markup(
+            headline_scatter(
+                with_compute,
+                chart_id="chart-ceg-vs-base-compute",
+                x_key="base_compute",
+                x_label="base model's pre-training compute (FLOP, log scale)",
+                x_name="base model's training compute",
+                x_format=lambda v: pow10_label(round(math.log10(v))),
+                value_format=lambda v: f"{v:.3g} FLOP",
+                zero_band=False,
+                href=href,
+                names={e["id"]: e["name"]},
+                intervals=True,
+            )
+        )
+    sids: list[str] = []
+    for sid in [e.get("introduced_in")] + [
+        x for ev in evs for x in (ev.get("source_id"), ev.get("reported_ceg_source_id"))
+    ]:
+        if sid and sid not in sids:
+            sids.append(sid)
+    groups = _by_benchmark(evs)
+    return site.render(
+        "enhancement.md.j2",
+        page,
+        e=e,
+        status=e.get("status") or "active",
+        aliases=list(e.get("aliases") or []),
+        tags=list(e.get("tags") or []),
+        evs=explore_order(evs),
+        median=_median_interval(points, e["id"]),
+        n_points=len(points),
+        n_lower=kinds.count("lower_bound"),
+        n_lower_above_1=sum(1 for ev in evs if headline(ev["ceg"]).kind == "lower_bound" and ev["ceg"]["ceg"] > 1),
+        n_upper=kinds.count("upper_bound"),
+        n_none=kinds.count("none"),
+        costs=_costs(evs),
+        chart=chart,
+        groups=[(bid, g[0].get("benchmark_name") or bid, len(g), evaluation_md(g[0])) for bid, g in groups.items()],
+        sources=sids,
+    )
+
+
+def enhancement_benchmark(site: Site, e: Row, evs: list[Row]) -> str:
+    """One enhancement's evaluations on one benchmark, each in detail with its scaling curve."""
+    d = site.data
     models = {k: v["name"] for k, v in d.models.items()}
     details = []
     for ev in evs:
@@ -354,7 +438,7 @@ def enhancement(site: Site, e: Row) -> str:
         details.append(
             {
                 "ev": ev,
-                "heading": f"{ev['benchmark_name']} · {ev['model_name']}",
+                "heading": f"{ev['model_name']}",
                 "headline": headline(ev["ceg"]),
                 "bench": bench,
                 "unit": (bench or {}).get("unit") or "",
@@ -365,22 +449,17 @@ def enhancement(site: Site, e: Row) -> str:
                 "caption": caption,
             }
         )
+    first = evs[0]
     sids: list[str] = []
-    for sid in [e.get("introduced_in")] + [
-        x for ev in evs for x in (ev.get("source_id"), ev.get("reported_ceg_source_id"))
-    ]:
+    for sid in (x for ev in evs for x in (ev.get("source_id"), ev.get("reported_ceg_source_id"))):
         if sid and sid not in sids:
             sids.append(sid)
     return site.render(
-        "enhancement.md.j2",
-        page,
+        "enhancement_benchmark.md.j2",
+        evaluation_md(first),
         e=e,
-        status=e.get("status") or "active",
-        aliases=list(e.get("aliases") or []),
-        tags=list(e.get("tags") or []),
-        evs=evs,
-        median=med,
-        n_median=n_med,
+        bench_id=first["benchmark_id"],
+        bench_name=first.get("benchmark_name") or first["benchmark_id"],
         details=details,
         sources=sids,
     )
@@ -615,6 +694,8 @@ def generate(
     }
     for e in data.enhancements.values():
         pages[enhancement_md(e["id"])] = enhancement(site, e)
+        for group in _by_benchmark(data.by_enhancement.get(e["id"], [])).values():
+            pages[evaluation_md(group[0])] = enhancement_benchmark(site, e, group)
     for b in data.benchmarks.values():
         pages[benchmark_md(b["id"])] = benchmark(site, b)
     for cat in cats:

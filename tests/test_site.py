@@ -400,16 +400,31 @@ def test_explore_puts_evaluations_without_an_estimate_last() -> None:
     assert [e["evaluation_id"] for e in explore_order(evs)] == ["b/2", "c/1", "a/1", "b/1"]
 
 
-def test_enhancement_page_has_sources_aliases_and_a_scaling_chart(built_site: Path) -> None:
+def test_enhancement_page_leads_with_its_figures_and_links_each_evaluation_in_detail(built_site: Path) -> None:
     site = site_dir(built_site)
     text = (site / "enhancements" / "synthetic-001.html").read_text(encoding="utf-8")
     assert "synth alias 1" in text and "SE1" in text
     assert 'id="src-synthetic-2026-site"' in text and 'href="https://example.org/synthetic"' in text
-    charts = re.findall(r'<svg [^>]*class="ptedb-chart"', text)
-    assert len(charts) == 3
-    assert "training compute (FLOP, log scale)" in text
-    assert "<figcaption>" in text and "The family&#x27;s curve, made non-decreasing, reaches" in text
     assert 'href="../categories/' in text
+    # the summary (a finding with its interval, the kinds counted apart, the costs) comes before the table
+    finding = text.index('class="ptedb-finding"')
+    assert "90% interval for the median" in text[finding : finding + 2000]
+    assert text.index("Costs:") < text.index("<table")
+    # one chart: the headline CEG against the base model's compute, with interval bars, linking to details
+    charts = re.findall(r'<svg [^>]*class="ptedb-chart"[^>]*id="([^"]+)"', text)
+    assert charts == ["chart-ceg-vs-base-compute"]
+    assert "Vertical bars are the points&#x27; 90% intervals." in text
+    # each evaluation is in detail on its benchmark's page, with its scaling curve and its sources
+    links = set(re.findall(r'href="(synthetic-001/[^"#]+\.html)#(ev-[^"]+)"', text))
+    assert len({a for _, a in links}) == 3
+    details = ""
+    for page, anchor in links:
+        detail = (site / "enhancements" / page).read_text(encoding="utf-8")
+        assert f'id="{anchor}"' in detail
+        assert "training compute (FLOP, log scale)" in detail and "<figcaption>" in detail
+        assert 'id="src-synthetic-2026-site"' in detail
+        details += detail
+    assert "The family&#x27;s curve, made non-decreasing, reaches" in details
 
 
 def test_downloads_state_sizes_and_checksums_from_dist(built_site: Path) -> None:
