@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import statistics
 from typing import Any
 
@@ -502,11 +503,25 @@ def category(site: Site, cat: str) -> str:
     d = site.data
     evs = _by_name(d.by_category.get(cat, []))
     med, n = _median_ceg(evs)
-    enh = [
-        {"id": e["id"], "evaluations": len(d.by_enhancement.get(e["id"], []))}
-        for e in d.enhancements.values()
-        if e["category"] == cat
-    ]
+    enh = []
+    for e in d.enhancements.values():
+        if e["category"] != cat:
+            continue
+        e_evs = d.by_enhancement.get(e["id"], [])
+        kinds = [headline(ev["ceg"]).kind for ev in e_evs]
+        points = [ev["ceg"]["ceg"] for ev in e_evs if ev["ceg"].get("ceg_kind") == "point"]
+        enh.append(
+            {
+                "id": e["id"],
+                "evaluations": len(e_evs),
+                "points": len(points),
+                "median": _median_interval(points, e["id"]),
+                "lower": kinds.count("lower_bound"),
+                "upper": kinds.count("upper_bound"),
+                "none": kinds.count("none"),
+            }
+        )
+    enh.sort(key=lambda x: (-x["points"], -x["evaluations"], x["id"]))
     return site.render("category.md.j2", category_md(cat), cat=cat, enhancements=enh, evs=evs, median=med, n_median=n)
 
 
@@ -589,12 +604,23 @@ def caveats(site: Site) -> str:
     )
     none = [ev for ev in d.evaluations if ev["ceg"].get("ceg_kind") == "none"]
     by_reason: dict[str, int] = {}
+    which: dict[str, dict[str, int]] = {}
     for ev in none:
-        r = ev["ceg"].get("reason") or "no reason recorded"
-        key = r.split(":")[0] if r.startswith("no baseline") else r
-        by_reason[key] = by_reason.get(key, 0) + 1
-    reasons = sorted(by_reason.items(), key=lambda kv: -kv[1])[:12]
+        for part in (ev["ceg"].get("reason") or "no reason recorded").split("; "):
+            key = _REASON_NUMBER.sub("…", _REASON_NAME.sub("…", part))
+            by_reason[key] = by_reason.get(key, 0) + 1
+            for name in _REASON_NAME.findall(part):
+                which.setdefault(key, {})[name] = which.setdefault(key, {}).get(name, 0) + 1
+    reasons = [
+        (reason, n, sorted(which.get(reason, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:8])
+        for reason, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
     return site.render("caveats.md.j2", "caveats.md", extrapolated=extrap, no_ceg=none, reasons=reasons)
+
+
+_REASON_NAME = re.compile(r"'([a-z0-9][a-z0-9._-]*)'")
+_REASON_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w.])")
+"""The names and figures in a reason, left out so that reasons that differ only in them are counted together."""
 
 
 def downloads(site: Site, download_dir: str) -> str:

@@ -389,6 +389,31 @@ def test_how_to_cite_comes_from_citation_cff(built_site: Path, tmp_path: Path) -
         assert 'id="how-to-cite"' in text and "@misc{ptedb_v2026.01.0," in text, page
 
 
+def test_category_page_sums_up_its_enhancements_and_leaves_the_rows_to_explore(built_site: Path) -> None:
+    text = (site_dir(built_site) / "categories" / "efficiency.html").read_text(encoding="utf-8")
+    assert "Median CEG" in text and "90% interval" in text
+    assert 'href="../explore.html#category=efficiency"' in text
+    assert "<tr data-enhancement=" not in text  # no table of every evaluation on the category page
+    rows = re.findall(r'<tr><td><a href="\.\./enhancements/([^"]+)\.html"', text)
+    assert rows, "one row per enhancement of the category"
+
+
+def test_caveats_count_reasons_with_names_set_apart() -> None:
+    from ptedb.site.pages import _REASON_NAME, _REASON_NUMBER
+
+    a = "the base model 'gpt-4' has no training compute on record"
+    b = "the base model 'code-davinci-002' has no training compute on record"
+    key = lambda r: _REASON_NUMBER.sub("…", _REASON_NAME.sub("…", r))  # noqa: E731
+    assert key(a) == key(b) == "the base model … has no training compute on record"
+    assert _REASON_NAME.findall(b) == ["code-davinci-002"]
+    # an apostrophe in running text is not a name
+    c = "family curve: the benchmark's test-set size is not on record, so the enhanced score's noise is unknown"
+    assert key(c) == c
+    assert key("the curve's rise (1.7) is within 2 standard errors of noise (9.17)") == (
+        "the curve's rise (…) is within … standard errors of noise (…)"
+    )
+
+
 def test_explore_puts_evaluations_without_an_estimate_last() -> None:
     from ptedb.site.pages import explore_order
 
