@@ -164,8 +164,9 @@ def headline_scatter(
         color = CATEGORY_COLORS.get(ev["category"], FALLBACK_COLOR)
         name = names.get(ev["enhancement_id"], ev["enhancement_id"])
         where = f"{ev.get('benchmark_name') or ev['benchmark_id']} · {ev.get('model_name') or ev['model_id']}"
-        tip = f"{name} — {where}: CEG {hl.text}" + (f" ({hl.note})" if hl.note else "")
-        tip += f"; {x_name} {value_format(x) if x else '0'}"
+        tip = (
+            f"{name} — {where}: CEG {hl.text} ({_short_note(ev['ceg'], hl)}); {x_name} {value_format(x) if x else '0'}"
+        )
         m = Mark(x, hl.value or 0, shape, color, filled, size=3.6, title=tip, href=href(ev))
         if x == 0:
             m.dx = _jitter(ev["evaluation_id"], 18)
@@ -173,6 +174,16 @@ def headline_scatter(
             m.x = jittered[ev["evaluation_id"]]
         chart.mark(m)
     return chart.render()
+
+
+def _short_note(c: Row, hl: Headline) -> str:
+    """What a chart mark's tooltip says of its figure: the interval of a point, the kind of a bound (the
+    reason is on the evaluation's page, one click away), and whether a cross-family curve gave it."""
+    cross = ", cross-family" if c.get("curve") == "cross-family" else ""
+    if hl.kind == "point":
+        lo, hi = c.get("ceg_p05"), c.get("ceg_p95")
+        return (f"90% {times(lo)}–{times(hi)}" if lo is not None and hi is not None else "point") + cross
+    return hl.kind.replace("_", " ") + cross
 
 
 def _merged(points: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -414,6 +414,15 @@ def test_caveats_count_reasons_with_names_set_apart() -> None:
     )
 
 
+def test_chart_tooltips_say_the_figure_briefly() -> None:
+    from ptedb.site.figures import _short_note, headline
+
+    point = {"ceg": 2.0, "ceg_kind": "point", "ceg_p05": 1.5, "ceg_p95": 2.7, "curve": "family"}
+    assert _short_note(point, headline(point)) == "90% 1.5×–2.7×"
+    bound = {"ceg": 4.0, "ceg_kind": "lower_bound", "curve": "cross-family", "reason": "a long reason " * 20}
+    assert _short_note(bound, headline(bound)) == "lower bound, cross-family"
+
+
 def test_explore_puts_evaluations_without_an_estimate_last() -> None:
     from ptedb.site.pages import explore_order
 
