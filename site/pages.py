@@ -17,6 +17,7 @@ and whitespace work there. This module gathers the data of each page and renders
 from __future__ import annotations
 
 import functools
+import json
 import math
 import re
 import statistics
@@ -31,7 +32,7 @@ from .data import SiteData
 from .figures import CATEGORY_ORDER, ceg_range, headline, headline_scatter, scaling_chart
 from .svg import pow10_label
 from .templating import environment, sort_key
-from .text import html_path, percent_fraction, rel, safe_url, times
+from .text import html_path, num, percent_fraction, rel, safe_url, times
 
 Row = dict[str, Any]
 
@@ -322,9 +323,91 @@ def explore_order(evs: list[Row]) -> list[Row]:
     return sorted(_by_name(evs), key=lambda ev: headline(ev["ceg"]).kind == "none")
 
 
+EXPLORE_FIRST = 100
+"""Rows of the explorer written into its HTML (what a reader without JavaScript sees); the script draws
+every row, a page at a time, from `EXPLORE_DATA`, so that the page stays small however many there are."""
+
+EXPLORE_DATA = "assets/explore-rows.js"
+
+EXPLORE_FIELDS = (
+    "enhancement",
+    "category",
+    "benchmark",
+    "model",
+    "kind",
+    "scores",
+    "delta",
+    "ceg_text",
+    "ceg_note",
+    "ceg_sort",
+    "reason",
+    "cost_text",
+    "cost",
+    "mult_text",
+    "mult",
+    "href",
+)
+"""The fields of one row of `EXPLORE_DATA`, in order (the script reads them by these names)."""
+
+
 def explore(site: Site) -> str:
     evs = explore_order(site.data.evaluations)
-    return site.render("explore.md.j2", "explore.md", evs=evs, kinds=list(KIND_LABELS.items()))
+    return site.render(
+        "explore.md.j2",
+        "explore.md",
+        evs=evs[:EXPLORE_FIRST],
+        n_evaluations=len(evs),
+        kinds=list(KIND_LABELS.items()),
+        data_script=EXPLORE_DATA,
+    )
+
+
+def explore_data(site: Site) -> str:
+    """Every row of the explorer as data (a script, so that it also loads from the file system): the
+    labels and links of what was evaluated once each, and per row the figures as the tables print them."""
+    d = site.data
+    evs = explore_order(d.evaluations)
+    rows = []
+    for ev in evs:
+        cell = _ceg_cell(ev["ceg"])
+        frac = ev.get("one_time_cost_fraction_of_pretraining")
+        mult = ev.get("inference_cost_multiplier_value")
+        rows.append(
+            [
+                ev["enhancement_id"],
+                ev["category"],
+                ev["benchmark_id"],
+                ev["model_id"],
+                cell["kind"],
+                f"{num(ev['base_score'])} → {num(ev['enhanced_score'])}",
+                ev["enhanced_score"] - ev["base_score"],
+                cell["text"],
+                cell["note"],
+                ev["ceg"].get("ceg") if cell["kind"] != "none" else None,
+                cell["reason"] or "",
+                percent_fraction(frac),
+                frac,
+                times(mult),
+                mult,
+                html_path(evaluation_md(ev)) + "#" + eval_anchor(ev),
+            ]
+        )
+    used = {k: {r[i] for r in rows} for i, k in enumerate(("enhancement", "category", "benchmark", "model"))}
+    labels = {
+        "enhancement": {k: d.enhancements[k]["name"] for k in used["enhancement"] if k in d.enhancements},
+        "category": {k: category_title(k) for k in used["category"]},
+        "benchmark": {k: (d.benchmarks.get(k) or {}).get("name") or k for k in used["benchmark"]},
+        "model": {k: (d.models.get(k) or {}).get("name") or k for k in used["model"]},
+    }
+    links = {
+        "enhancement": {k: html_path(enhancement_md(k)) for k in used["enhancement"]},
+        "category": {k: html_path(category_md(k)) for k in used["category"]},
+        "benchmark": {k: html_path(benchmark_md(k)) for k in used["benchmark"]},
+    }
+    data = {"fields": EXPLORE_FIELDS, "labels": labels, "links": links, "rows": rows}
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # inside a <script> nothing may close it early
+    return "window.PTEDB_EXPLORE = " + text.replace("</", "<\\/") + ";\n"
 
 
 def _reported_ceg(ev: Row) -> str | None:
@@ -709,6 +792,7 @@ def generate(
     pages: dict[str, str] = {
         "index.md": home(site),
         "explore.md": explore(site),
+        EXPLORE_DATA: explore_data(site),
         "enhancements/index.md": enhancements_index(site),
         "benchmarks/index.md": benchmarks_index(site),
         "categories/index.md": categories_index(site, cats),

@@ -423,6 +423,19 @@ def test_chart_tooltips_say_the_figure_briefly() -> None:
     assert _short_note(bound, headline(bound)) == "lower bound, cross-family"
 
 
+def test_explore_rows_are_data_that_no_record_can_break_out_of(built_site: Path) -> None:
+    import json
+
+    script = (site_dir(built_site) / "assets" / "explore-rows.js").read_text(encoding="utf-8")
+    assert script.startswith("window.PTEDB_EXPLORE = ") and script.endswith(";\n")
+    assert "</" not in script  # a record's '</script>' cannot end the script early
+    data = json.loads(script[len("window.PTEDB_EXPLORE = ") : -2])
+    assert len(data["rows"]) == 24 * 3 + 1 and all(len(r) == len(data["fields"]) for r in data["rows"])
+    assert data["labels"]["enhancement"][syn.HOSTILE_ID] == syn.HOSTILE_NAME  # as text, once parsed
+    html = (site_dir(built_site) / "explore.html").read_text(encoding="utf-8")
+    assert '<script src="assets/explore-rows.js"></script>' in html
+
+
 def test_explore_puts_evaluations_without_an_estimate_last() -> None:
     from ptedb.site.pages import explore_order
 

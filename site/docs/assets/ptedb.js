@@ -281,10 +281,279 @@
     article.insertBefore(note, article.firstChild);
   }
 
+  /* The explorer with its rows as data (window[box.dataset.rows], written by the site generator): the
+   * same filters, counts, pages, sorting and address as setupFilters, but only the rows of the current
+   * page are in the document, so that a table of thousands of evaluations stays light. */
+  function setupDataExplorer(box, table, data) {
+    var F = {};
+    data.fields.forEach(function (name, i) { F[name] = i; });
+    var rows = data.rows;
+    var labels = data.labels;
+    var links = data.links;
+    var body = table.tBodies[0];
+    var heads = Array.prototype.slice.call(table.tHead.rows[0].cells);
+    var texts = rows.map(function (r) {
+      return [labels.enhancement[r[F.enhancement]], labels.category[r[F.category]], labels.benchmark[r[F.benchmark]],
+        labels.model[r[F.model]], r[F.scores], r[F.ceg_text], r[F.ceg_note], r[F.cost_text], r[F.mult_text]]
+        .join(" ").toLowerCase();
+    });
+    var order = rows.map(function (_, i) { return i; });
+    var filters = [];
+
+    function addFilter(attr, name, labelOf, keys) {
+      var select = document.createElement("select");
+      select.name = attr;
+      select.setAttribute("data-attr", attr);
+      var all = option("", "all");
+      select.appendChild(all);
+      var opts = keys.map(function (k) {
+        var opt = option(k, labelOf[k]);
+        select.appendChild(opt);
+        return opt;
+      });
+      control(box, name, select);
+      filters.push({ attr: attr, select: select, all: all, opts: opts, labels: labelOf, index: F[attr] });
+    }
+
+    var kinds = JSON.parse(box.getAttribute("data-kinds") || "[]");
+    var kindLabels = {};
+    kinds.forEach(function (kv) { kindLabels[kv[0]] = kv[1]; });
+    addFilter("kind", "Estimate", kindLabels, kinds.map(function (kv) { return kv[0]; }));
+    heads.forEach(function (th) {
+      var attr = th.getAttribute("data-filter");
+      if (!attr || !labels[attr]) return;
+      var keys = Object.keys(labels[attr]).sort(function (a, b) { return labels[attr][a].localeCompare(labels[attr][b]); });
+      addFilter(attr, th.textContent.trim(), labels[attr], keys);
+    });
+
+    var text = document.createElement("input");
+    text.type = "search";
+    text.name = "q";
+    text.placeholder = "any text in the row";
+    control(box, "Text", text);
+    var pageSize = parseInt(box.getAttribute("data-page-size") || "0", 10) || rows.length;
+    var size = document.createElement("select");
+    size.name = "rows";
+    [25, 100, 250].forEach(function (n) { if (n < rows.length) size.appendChild(option(String(n), String(n))); });
+    size.appendChild(option("0", "all"));
+    size.value = pageSize < rows.length ? String(pageSize) : "0";
+    control(box, "Rows per page", size);
+    var reset = document.createElement("button");
+    reset.type = "button";
+    reset.className = "md-button ptedb-reset";
+    reset.textContent = "Reset";
+    box.appendChild(reset);
+    var status = document.createElement("p");
+    status.className = "ptedb-status";
+    status.setAttribute("aria-live", "polite");
+    box.appendChild(status);
+    var pager = document.createElement("div");
+    pager.className = "ptedb-pager";
+    var prev = document.createElement("button");
+    prev.type = "button";
+    prev.className = "md-button ptedb-prev";
+    prev.textContent = "‹ Previous";
+    var where = document.createElement("span");
+    where.className = "ptedb-where";
+    var next = document.createElement("button");
+    next.type = "button";
+    next.className = "md-button ptedb-next";
+    next.textContent = "Next ›";
+    pager.appendChild(prev);
+    pager.appendChild(where);
+    pager.appendChild(next);
+    var wrap = table.parentNode;
+    wrap.parentNode.insertBefore(pager, wrap.nextSibling);
+    var page = 0;
+
+    /* sorting: the column headings become buttons, as in makeSortable */
+    var SORT = { enhancement: "label", category: "label", benchmark: "label", model: "label" };
+    /* the numeric headings, in order: scores (by the change), CEG, one-time cost, inference multiplier */
+    var numeric = ["delta", "ceg_sort", "cost", "mult"];
+    var numHeads = heads.filter(function (h) { return !h.getAttribute("data-filter") && h.getAttribute("data-type") === "num"; });
+    heads.forEach(function (th) {
+      var field = th.getAttribute("data-filter") || numeric[numHeads.indexOf(th)] || null;
+      if (!field) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "ptedb-sort";
+      button.title = "Sort by this column";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
+        heads.forEach(function (other) { if (other !== th && other.hasAttribute("aria-sort")) other.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", dir);
+        var sign = dir === "ascending" ? 1 : -1;
+        var keyOf = SORT[field] === "label"
+          ? function (i) { return (labels[field][rows[i][F[field]]] || "").toLowerCase(); }
+          : function (i) { var v = rows[i][F[field]]; return v === null || v === undefined ? null : v; };
+        order = rows.map(function (_, i) { return i; });
+        order.sort(function (a, b) {
+          var ka = keyOf(a), kb = keyOf(b);
+          if (ka === null && kb === null) return a - b;
+          if (ka === null) return 1; /* empty cells last, whatever the direction */
+          if (kb === null) return -1;
+          var c = typeof ka === "number" ? ka - kb : ka.localeCompare(kb);
+          return c === 0 ? a - b : sign * c;
+        });
+        page = 0;
+        apply(false);
+      });
+    });
+
+    function passes(i, skip, needle) {
+      var r = rows[i];
+      for (var j = 0; j < filters.length; j++) {
+        var f = filters[j];
+        if (f === skip || !f.select.value) continue;
+        if (r[f.index] !== f.select.value) return false;
+      }
+      return !needle || texts[i].indexOf(needle) >= 0;
+    }
+
+    function cell(tr, cls) {
+      var td = document.createElement("td");
+      if (cls) td.className = cls;
+      tr.appendChild(td);
+      return td;
+    }
+
+    function anchor(td, href, label, cls) {
+      if (!href) { td.textContent = label; return; }
+      var a = document.createElement("a");
+      a.href = href;
+      a.textContent = label;
+      if (cls) a.className = cls;
+      td.appendChild(a);
+    }
+
+    function draw(i) {
+      var r = rows[i];
+      var tr = document.createElement("tr");
+      ["enhancement", "category", "benchmark", "model"].forEach(function (k) { tr.setAttribute("data-" + k, r[F[k]]); });
+      tr.setAttribute("data-kind", r[F.kind]);
+      heads.forEach(function (th) {
+        var k = th.getAttribute("data-filter");
+        if (!k) return;
+        var td = cell(tr);
+        td.setAttribute("data-key", r[F[k]]);
+        var cls = k === "category" ? "ptedb-cat cat-" + r[F.category] : null;
+        anchor(td, (links[k] || {})[r[F[k]]], labels[k][r[F[k]]] || r[F[k]], cls);
+      });
+      var sc = cell(tr, "num");
+      sc.setAttribute("data-sort", String(r[F.delta]));
+      sc.textContent = r[F.scores];
+      var cg = cell(tr, "num ceg ceg-" + r[F.kind]);
+      cg.setAttribute("data-sort", r[F.ceg_sort] === null ? "" : String(r[F.ceg_sort]));
+      if (r[F.reason]) cg.title = r[F.reason];
+      var main = document.createElement("span");
+      main.className = "ceg-main";
+      main.textContent = r[F.ceg_text];
+      cg.appendChild(main);
+      if (r[F.ceg_note]) {
+        var note = document.createElement("span");
+        note.className = "ceg-note";
+        note.textContent = r[F.ceg_note];
+        cg.appendChild(document.createTextNode(" "));
+        cg.appendChild(note);
+      }
+      cell(tr, "num").textContent = r[F.cost_text];
+      cell(tr, "num").textContent = r[F.mult_text];
+      anchor(cell(tr), r[F.href], "details");
+      return tr;
+    }
+
+    function fromHash() {
+      var initial = readHash();
+      filters.forEach(function (f) {
+        var v = initial[f.attr];
+        f.select.value = v && f.labels.hasOwnProperty(v) ? v : "";
+      });
+      page = 0;
+    }
+
+    function apply(updateHash) {
+      var needle = text.value.trim().toLowerCase();
+      filters.forEach(function (f) {
+        var counts = {};
+        var total = 0;
+        for (var i = 0; i < rows.length; i++) {
+          if (!passes(i, f, needle)) continue;
+          total += 1;
+          var k = rows[i][f.index];
+          counts[k] = (counts[k] || 0) + 1;
+        }
+        f.all.textContent = "all (" + total + ")";
+        f.opts.forEach(function (opt) {
+          var n = counts[opt.value] || 0;
+          opt.textContent = f.labels[opt.value] + " (" + n + ")";
+          opt.disabled = n === 0 && opt.value !== f.select.value;
+        });
+      });
+      var matched = order.filter(function (i) { return passes(i, null, needle); });
+      var per = parseInt(size.value, 10) || matched.length || 1;
+      var pages = Math.max(1, Math.ceil(matched.length / per));
+      if (page >= pages) page = pages - 1;
+      var first = page * per;
+      var frag = document.createDocumentFragment();
+      matched.slice(first, first + per).forEach(function (i) { frag.appendChild(draw(i)); });
+      while (body.firstChild) body.removeChild(body.firstChild);
+      body.appendChild(frag);
+      status.textContent = "Showing " + matched.length + " of " + rows.length + " evaluations";
+      where.textContent = matched.length
+        ? "rows " + (first + 1) + "–" + Math.min(first + per, matched.length) + " of " + matched.length
+        : "no evaluation matches these filters: clear one to widen the table";
+      prev.disabled = page === 0;
+      next.disabled = page >= pages - 1;
+      pager.hidden = pages <= 1 && matched.length > 0;
+      if (updateHash && window.history && window.history.replaceState) {
+        var hash = [];
+        filters.forEach(function (f) {
+          if (f.select.value) hash.push(encodeURIComponent(f.attr) + "=" + encodeURIComponent(f.select.value));
+        });
+        var url = window.location.pathname + window.location.search + (hash.length ? "#" + hash.join("&") : "");
+        window.history.replaceState(null, "", url);
+      }
+    }
+
+    filters.forEach(function (f) {
+      f.select.addEventListener("change", function () { page = 0; apply(true); });
+    });
+    text.addEventListener("input", function () { page = 0; apply(false); });
+    size.addEventListener("change", function () { page = 0; apply(false); });
+    prev.addEventListener("click", function () { page -= 1; apply(false); });
+    next.addEventListener("click", function () { page += 1; apply(false); });
+    reset.addEventListener("click", function () {
+      filters.forEach(function (f) { f.select.value = ""; });
+      text.value = "";
+      order = rows.map(function (_, i) { return i; });
+      heads.forEach(function (th) { if (th.hasAttribute("aria-sort")) th.setAttribute("aria-sort", "none"); });
+      page = 0;
+      apply(true);
+    });
+    window.addEventListener("hashchange", function () { fromHash(); apply(false); });
+    fromHash();
+    apply(false);
+  }
+
   function init() {
     fileSearchNote();
+    /* explorers whose rows are data take their table over, sorting included */
+    Array.prototype.forEach.call(document.querySelectorAll(".ptedb-filters[data-rows]"), function (box) {
+      var data = window[box.getAttribute("data-rows")];
+      var table = document.getElementById(box.getAttribute("data-for"));
+      if (!data || !table || !table.tHead) return;
+      table.removeAttribute("data-sortable");
+      box.setAttribute("data-drawn", "");
+      setupDataExplorer(box, table, data);
+    });
     Array.prototype.forEach.call(document.querySelectorAll("table[data-sortable]"), makeSortable);
-    Array.prototype.forEach.call(document.querySelectorAll(".ptedb-filters[data-for]"), setupFilters);
+    Array.prototype.forEach.call(
+      document.querySelectorAll(".ptedb-filters[data-for]:not([data-drawn])"),
+      setupFilters
+    );
   }
 
   if (document.readyState === "loading") {
