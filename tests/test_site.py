@@ -436,6 +436,16 @@ def test_explore_rows_are_data_that_no_record_can_break_out_of(built_site: Path)
     assert '<script src="assets/explore-rows.js"></script>' in html
 
 
+def test_methodology_is_written_for_readers(built_site: Path) -> None:
+    text = (site_dir(built_site) / "methodology.html").read_text(encoding="utf-8")
+    article = text[text.index("<article") : text.index("</article>")]
+    code_part = article.index('id="where-this-lives-in-the-code"')
+    body = article[:code_part]
+    assert body.count("<math") >= 8  # the formulas are mathematics, drawn by the browser
+    assert "ptedb." not in body and "<pre" not in body  # the code is named once, at the end
+    assert "ptedb.headline" in article[code_part:] and "<pre" in article[code_part:]
+
+
 def test_explore_puts_evaluations_without_an_estimate_last() -> None:
     from ptedb.site.pages import explore_order
 
