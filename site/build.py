@@ -226,6 +226,15 @@ def run_mkdocs(config_file: Path) -> None:
         raise SiteError("mkdocs build reported warnings: " + "; ".join(handler.messages[:10]))
 
 
+def prune_unused(site_dir: Path) -> None:
+    """Remove what the theme ships and the site never loads: source maps (for the theme's own developers,
+    fetched only by a browser's developer tools) and the search's stemmers for languages other than
+    English, the site's only language (`theme.language` in mkdocs.yml). 1.9 MB of the theme's 2.6 MB."""
+    for path in site_dir.glob("assets/**/*.map"):
+        path.unlink()
+    shutil.rmtree(site_dir / "assets" / "javascripts" / "lunr", ignore_errors=True)
+
+
 SITE_TEMP = ".site."
 """The prefix of every temporary folder of a site build, all kept inside --out: `.site.work-*` (the
 generated mkdocs project, about 10 MB), `.site.tmp-*` (the new site) and `.site.old-*` (the site being
@@ -302,6 +311,7 @@ def build_site(
                     kept.write_text(yaml.safe_dump(conf, sort_keys=False, allow_unicode=True), encoding="utf-8")
                 t1 = time.perf_counter()
                 run_mkdocs(cfg)
+                prune_unused(new_site)
                 timings["mkdocs"] = time.perf_counter() - t1
                 publish_release(out, data, new_site)
                 (new_site / "SHA256SUMS").write_text(sums_text(new_site), encoding="utf-8")

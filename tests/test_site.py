@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import yaml
 from linkcheck import check
 from ptedb.site import SiteError, build_site
 from ptedb.site import synthetic as syn
@@ -444,6 +445,15 @@ def test_methodology_is_written_for_readers(built_site: Path) -> None:
     assert body.count("<math") >= 8  # the formulas are mathematics, drawn by the browser
     assert "ptedb." not in body and "<pre" not in body  # the code is named once, at the end
     assert "ptedb.headline" in article[code_part:] and "<pre" in article[code_part:]
+
+
+def test_site_leaves_out_what_it_never_loads(built_site: Path) -> None:
+    site = site_dir(built_site)
+    assert not list(site.glob("assets/**/*.map"))
+    assert not (site / "assets" / "javascripts" / "lunr").exists()
+    conf = yaml.safe_load((SITE_PKG / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert conf["theme"]["language"] == "en"  # the stemmers left out are those of other languages
+    assert (site / "assets" / "javascripts" / "workers").is_dir()  # the search itself stays
 
 
 def test_explore_puts_evaluations_without_an_estimate_last() -> None:
