@@ -375,3 +375,26 @@ def test_served_pages_carry_no_file_system_note(browser: Any, base_url: str) -> 
     page.wait_for_timeout(200)
     assert page.locator("p.ptedb-nosearch").count() == 0
     page.close()
+
+
+def test_an_enhancement_page_leads_with_its_figures_and_its_table_fits(browser: Any, base_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(base_url + "enhancements/synthetic-001.html")
+        finding = page.locator("article p.ptedb-finding").first
+        assert "90% interval for the median" in finding.inner_text()
+        table = page.locator("article table.ptedb-evals").first
+        assert finding.bounding_box()["y"] < table.bounding_box()["y"]
+        fits = page.evaluate(
+            "() => { const w = document.querySelector('article table.ptedb-evals').parentNode;"
+            " return [w.scrollWidth, w.clientWidth, document.querySelector('article').clientWidth]; }"
+        )
+        assert fits[0] <= fits[1] <= fits[2], fits  # no sideways scroll inside the content column
+        # every 'details' link lands on its evaluation
+        link = page.locator("article table.ptedb-evals a", has_text="details").first
+        href = link.get_attribute("href")
+        link.click()
+        page.wait_for_load_state()
+        assert page.locator(f"#{href.split('#')[1]}").count() == 1
+    finally:
+        page.close()
