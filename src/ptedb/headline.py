@@ -155,13 +155,20 @@ def _signal(points: list[CurvePoint]) -> tuple[bool, str | None]:
 # --- reading a curve -----------------------------------------------------------------------------
 
 
-def _x_star(xs: np.ndarray, ss: np.ndarray, target: np.ndarray) -> np.ndarray:
+def _slopes(xs: np.ndarray, ss: np.ndarray) -> np.ndarray:
+    """The least-squares slope of each row of `ss` over the common `xs`."""
+    xm = xs.mean()
+    return ((ss - ss.mean(axis=1, keepdims=True)) * (xs - xm)).sum(axis=1) / ((xs - xm) ** 2).sum()
+
+
+def _x_star(xs: np.ndarray, ss: np.ndarray, target: np.ndarray, slope: np.ndarray | None = None) -> np.ndarray:
     """log10 compute at which each non-decreasing curve (rows of `ss` over the common `xs`) first reaches
     its `target`, interpolating linearly and extending past the ends with the curve's least-squares
-    slope; NaN where the slope does not rise. Vectorised over rows."""
+    slope (`slope`, when the caller has it already); NaN where the slope does not rise. Vectorised over
+    rows."""
     k, m = ss.shape
-    xm = xs.mean()
-    slope = ((ss - ss.mean(axis=1, keepdims=True)) * (xs - xm)).sum(axis=1) / ((xs - xm) ** 2).sum()
+    if slope is None:
+        slope = _slopes(xs, ss)
     t = target[:, None]
     reached = ss >= t  # non-decreasing rows: False... then True
     first = np.where(reached.any(axis=1), reached.argmax(axis=1), m)
@@ -214,6 +221,8 @@ class FamilyFit:
     line: tuple[float, float] | None  # (slope, intercept)
     signal: tuple[bool, str | None]
     draws: np.ndarray | None
+    draw_slopes: np.ndarray | None = None
+    """The draws' least-squares slopes, worked out once for every evaluation read on the curve."""
 
     @classmethod
     def of(cls, curve: Curve) -> FamilyFit:
@@ -235,7 +244,7 @@ class FamilyFit:
             rng = np.random.default_rng(curve.seed)
             sampled = rng.standard_normal((RESAMPLES, len(xs))) * se + ss
             draws = isotonic_rows(np.stack([sampled[:, xs == x].mean(axis=1) for x in ux], axis=1))
-        return cls(ux, iso, line, signal, draws)
+        return cls(ux, iso, line, signal, draws, _slopes(ux, draws) if draws is not None else None)
 
 
 def _beyond_reach(x_star: float, lo: float, hi: float, curve: str) -> str | None:
@@ -270,7 +279,7 @@ def _read(
         return None, None, None, line, too_far
     # the interval: the curve's resampled re-fits, each read at a draw of the enhanced score
     targets = target + np.random.default_rng(seed).standard_normal(RESAMPLES) * se_target
-    xs_draw = _x_star(fit.ux, fit.draws, targets)
+    xs_draw = _x_star(fit.ux, fit.draws, targets, fit.draw_slopes)
     cegs = 10.0 ** (xs_draw[np.isfinite(xs_draw)] - x_b)
     p05 = p95 = None
     if len(cegs) >= RESAMPLES // 2:
