@@ -277,7 +277,7 @@ def home(site: Site) -> str:
         x_label="one-time cost (fraction of pre-training compute, log scale)",
         x_name="one-time cost",
         x_format=_fraction_label,
-        value_format=lambda x: f"{percent_fraction(x)} of pre-training compute",
+        value_format=percent_fraction,  # the axis says what it is a fraction of
         zero_band=True,
         href=href,
         names=names,
