@@ -60,16 +60,6 @@ def headline(c: Row) -> Headline:
     return Headline("none", None, "—", c.get("reason") or "no estimate")
 
 
-def ceg_range(c: Row) -> str:
-    """The point's 90% interval from resampling, or a dash."""
-    lo, hi = c.get("ceg_p05"), c.get("ceg_p95")
-    if lo is None or hi is None:
-        return "—"
-    if num(lo) == num(hi):
-        return times(lo)
-    return f"{times(lo)} – {times(hi)}"
-
-
 MARKERS = {
     "point": ("circle", True, "point: read where the curve was observed"),
     "lower_bound": ("triangle", True, "lower bound: the CEG is at least this"),

@@ -29,7 +29,7 @@ from ptedb.schema.models import CATEGORY_TEXT
 
 from . import fieldref
 from .data import SiteData
-from .figures import CATEGORY_ORDER, ceg_range, headline, headline_scatter, scaling_chart
+from .figures import CATEGORY_ORDER, headline, headline_scatter, scaling_chart
 from .svg import pow10_label
 from .templating import environment, sort_key
 from .text import html_path, num, percent_fraction, rel, safe_url, times
@@ -133,7 +133,6 @@ def env() -> jinja2.Environment:
         category_title=category_title,
         category_text=category_text,
         ceg_summary=_ceg_cell,
-        ceg_range=ceg_range,
         cite_label=_cite_label,
         source_links=_source_links,
         safe_url=safe_url,

@@ -2,7 +2,7 @@
  *
  * Plain JavaScript, shipped with the site (nothing is loaded from elsewhere). The tables are complete
  * HTML without it; this script only adds sort buttons to the headings of tables marked data-sortable
- * and builds the filter controls and pages of the Explore page from the data-* attributes of its rows.
+ * and draws the Explore page's filters and pages from the rows it is given as data.
  */
 (function () {
   "use strict";
@@ -43,7 +43,6 @@
     var frag = document.createDocumentFragment();
     keyed.forEach(function (k) { frag.appendChild(k.row); });
     body.appendChild(frag);
-    table.dispatchEvent(new CustomEvent("ptedb:sorted"));
   }
 
   function makeSortable(table) {
@@ -90,179 +89,6 @@
     box.appendChild(label);
   }
 
-  /* A filter for each column heading marked data-filter, and one for the kind of estimate (data-kind on
-   * each row, labels from the box's data-kinds). Every filter's options count the rows that the other
-   * filters leave, and options that would leave none are disabled, so filters narrow each other. Rows
-   * are shown a page at a time; the address keeps the filters (#category=data&kind=point), is applied on
-   * load and again whenever it changes. */
-  function setupFilters(box) {
-    var table = document.getElementById(box.getAttribute("data-for"));
-    if (!table || !table.tHead) return;
-    var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.forEach(function (row, i) { row.setAttribute("data-i", String(i)); });
-    var texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
-    var filters = [];
-
-    function addFilter(attr, name, labels, keys) {
-      var select = document.createElement("select");
-      select.name = attr;
-      select.setAttribute("data-attr", attr);
-      var all = option("", "all");
-      select.appendChild(all);
-      var opts = keys.map(function (k) {
-        var opt = option(k, labels[k]);
-        select.appendChild(opt);
-        return opt;
-      });
-      control(box, name, select);
-      filters.push({ attr: attr, select: select, all: all, opts: opts, labels: labels });
-    }
-
-    var kinds = box.getAttribute("data-kinds");
-    if (kinds) {
-      var pairs = JSON.parse(kinds); /* [[key, label], ...], in the order to show */
-      var kindLabels = {};
-      pairs.forEach(function (kv) { kindLabels[kv[0]] = kv[1]; });
-      addFilter("kind", "Estimate", kindLabels, pairs.map(function (kv) { return kv[0]; }));
-    }
-    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
-      var attr = th.getAttribute("data-filter");
-      if (!attr) return;
-      var labels = {};
-      rows.forEach(function (row) {
-        var cell = row.cells[index];
-        var key = row.getAttribute("data-" + attr);
-        if (key !== null && !(key in labels)) labels[key] = cell ? cell.textContent.trim() : key;
-      });
-      var keys = Object.keys(labels).sort(function (a, b) { return labels[a].localeCompare(labels[b]); });
-      addFilter(attr, th.textContent.trim(), labels, keys);
-    });
-
-    var text = document.createElement("input");
-    text.type = "search";
-    text.name = "q";
-    text.placeholder = "any text in the row";
-    control(box, "Text", text);
-
-    var pageSize = parseInt(box.getAttribute("data-page-size") || "0", 10) || rows.length;
-    var size = document.createElement("select");
-    size.name = "rows";
-    [25, 100, 250].forEach(function (n) { if (n < rows.length) size.appendChild(option(String(n), String(n))); });
-    size.appendChild(option("0", "all"));
-    size.value = pageSize < rows.length ? String(pageSize) : "0";
-    if (size.value === "") size.value = "0";
-    control(box, "Rows per page", size);
-
-    var reset = document.createElement("button");
-    reset.type = "button";
-    reset.className = "md-button ptedb-reset";
-    reset.textContent = "Reset";
-    box.appendChild(reset);
-    var status = document.createElement("p");
-    status.className = "ptedb-status";
-    status.setAttribute("aria-live", "polite");
-    box.appendChild(status);
-
-    var pager = document.createElement("div");
-    pager.className = "ptedb-pager";
-    var prev = document.createElement("button");
-    prev.type = "button";
-    prev.className = "md-button ptedb-prev";
-    prev.textContent = "‹ Previous";
-    var where = document.createElement("span");
-    where.className = "ptedb-where";
-    var next = document.createElement("button");
-    next.type = "button";
-    next.className = "md-button ptedb-next";
-    next.textContent = "Next ›";
-    pager.appendChild(prev);
-    pager.appendChild(where);
-    pager.appendChild(next);
-    var wrap = table.parentNode;
-    wrap.parentNode.insertBefore(pager, wrap.nextSibling);
-
-    var page = 0;
-
-    function passes(row, skip, needle) {
-      for (var j = 0; j < filters.length; j++) {
-        var f = filters[j];
-        if (f === skip || !f.select.value) continue;
-        if (row.getAttribute("data-" + f.attr) !== f.select.value) return false;
-      }
-      return !needle || texts[+row.getAttribute("data-i")].indexOf(needle) >= 0;
-    }
-
-    function fromHash() {
-      var initial = readHash();
-      filters.forEach(function (f) {
-        var v = initial[f.attr];
-        f.select.value = v && f.labels.hasOwnProperty(v) ? v : "";
-      });
-      page = 0;
-    }
-
-    function apply(updateHash) {
-      var needle = text.value.trim().toLowerCase();
-      filters.forEach(function (f) {
-        var counts = {};
-        var total = 0;
-        rows.forEach(function (row) {
-          if (!passes(row, f, needle)) return;
-          total += 1;
-          var k = row.getAttribute("data-" + f.attr);
-          counts[k] = (counts[k] || 0) + 1;
-        });
-        f.all.textContent = "all (" + total + ")";
-        f.opts.forEach(function (opt) {
-          var n = counts[opt.value] || 0;
-          opt.textContent = f.labels[opt.value] + " (" + n + ")";
-          opt.disabled = n === 0 && opt.value !== f.select.value;
-        });
-      });
-      var matched = Array.prototype.filter.call(body.rows, function (row) { return passes(row, null, needle); });
-      var per = parseInt(size.value, 10) || matched.length || 1;
-      var pages = Math.max(1, Math.ceil(matched.length / per));
-      if (page >= pages) page = pages - 1;
-      var first = page * per;
-      Array.prototype.forEach.call(body.rows, function (row) { row.hidden = true; });
-      matched.forEach(function (row, j) { row.hidden = j < first || j >= first + per; });
-      status.textContent = "Showing " + matched.length + " of " + rows.length + " evaluations";
-      where.textContent = matched.length
-        ? "rows " + (first + 1) + "–" + Math.min(first + per, matched.length) + " of " + matched.length
-        : "no evaluation matches these filters: clear one to widen the table";
-      prev.disabled = page === 0;
-      next.disabled = page >= pages - 1;
-      pager.hidden = pages <= 1 && matched.length > 0;
-      if (updateHash && window.history && window.history.replaceState) {
-        var hash = [];
-        filters.forEach(function (f) {
-          if (f.select.value) hash.push(encodeURIComponent(f.attr) + "=" + encodeURIComponent(f.select.value));
-        });
-        var url = window.location.pathname + window.location.search + (hash.length ? "#" + hash.join("&") : "");
-        window.history.replaceState(null, "", url);
-      }
-    }
-
-    filters.forEach(function (f) {
-      f.select.addEventListener("change", function () { page = 0; apply(true); });
-    });
-    text.addEventListener("input", function () { page = 0; apply(false); });
-    size.addEventListener("change", function () { page = 0; apply(false); });
-    prev.addEventListener("click", function () { page -= 1; apply(false); });
-    next.addEventListener("click", function () { page += 1; apply(false); });
-    reset.addEventListener("click", function () {
-      filters.forEach(function (f) { f.select.value = ""; });
-      text.value = "";
-      page = 0;
-      apply(true);
-    });
-    table.addEventListener("ptedb:sorted", function () { page = 0; apply(false); });
-    window.addEventListener("hashchange", function () { fromHash(); apply(false); });
-    fromHash();
-    apply(false);
-  }
-
   /* Opened from the file system, the theme's search cannot start (browsers refuse its worker there) and
    * the theme hides the search box: say why on the page, and what to do instead. */
   var FILE_SEARCH_NOTE =
@@ -281,9 +107,11 @@
     article.insertBefore(note, article.firstChild);
   }
 
-  /* The explorer with its rows as data (window[box.dataset.rows], written by the site generator): the
-   * same filters, counts, pages, sorting and address as setupFilters, but only the rows of the current
-   * page are in the document, so that a table of thousands of evaluations stays light. */
+  /* The explorer, its rows as data (window[box.dataset.rows], written by the site generator): a filter for
+   * each column heading marked data-filter and one for the kind of estimate (labels from data-kinds);
+   * every filter's options count the rows the other filters leave and those that would leave none are
+   * disabled; rows are drawn a page at a time (only the page's rows are in the document); the address
+   * keeps the filters (#category=data&kind=point) and is applied on load and whenever it changes. */
   function setupDataExplorer(box, table, data) {
     var F = {};
     data.fields.forEach(function (name, i) { F[name] = i; });
@@ -438,7 +266,6 @@
         var k = th.getAttribute("data-filter");
         if (!k) return;
         var td = cell(tr);
-        td.setAttribute("data-key", r[F[k]]);
         var cls = k === "category" ? "ptedb-cat cat-" + r[F.category] : null;
         anchor(td, (links[k] || {})[r[F[k]]], labels[k][r[F[k]]] || r[F[k]], cls);
       });
@@ -546,14 +373,9 @@
       var table = document.getElementById(box.getAttribute("data-for"));
       if (!data || !table || !table.tHead) return;
       table.removeAttribute("data-sortable");
-      box.setAttribute("data-drawn", "");
       setupDataExplorer(box, table, data);
     });
     Array.prototype.forEach.call(document.querySelectorAll("table[data-sortable]"), makeSortable);
-    Array.prototype.forEach.call(
-      document.querySelectorAll(".ptedb-filters[data-for]:not([data-drawn])"),
-      setupFilters
-    );
   }
 
   if (document.readyState === "loading") {
