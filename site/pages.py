@@ -21,6 +21,7 @@ import json
 import math
 import re
 import statistics
+from collections import Counter, defaultdict
 from typing import Any
 
 import jinja2
@@ -494,7 +495,7 @@ def enhancement(site: Site, e: Row) -> str:
         median=_median_interval(points, e["id"]),
         n_points=len(points),
         n_lower=kinds.count("lower_bound"),
-        n_lower_above_1=sum(1 for ev in evs if headline(ev["ceg"]).kind == "lower_bound" and ev["ceg"]["ceg"] > 1),
+        n_lower_above_1=sum(1 for ev, k in zip(evs, kinds, strict=True) if k == "lower_bound" and ev["ceg"]["ceg"] > 1),
         n_upper=kinds.count("upper_bound"),
         n_none=kinds.count("none"),
         costs=_costs(evs),
@@ -685,16 +686,15 @@ def caveats(site: Site) -> str:
         key=lambda ev: -(ev["ceg"].get("extrapolation_oom") or 0),
     )
     none = [ev for ev in d.evaluations if ev["ceg"].get("ceg_kind") == "none"]
-    by_reason: dict[str, int] = {}
-    which: dict[str, dict[str, int]] = {}
+    by_reason: Counter[str] = Counter()
+    names: dict[str, Counter[str]] = defaultdict(Counter)
     for ev in none:
         for part in (ev["ceg"].get("reason") or "no reason recorded").split("; "):
-            key = _REASON_NUMBER.sub("…", _REASON_NAME.sub("…", part))
-            by_reason[key] = by_reason.get(key, 0) + 1
-            for name in _REASON_NAME.findall(part):
-                which.setdefault(key, {})[name] = which.setdefault(key, {}).get(name, 0) + 1
+            key = reason_key(part)
+            by_reason[key] += 1
+            names[key].update(_REASON_NAME.findall(part))
     reasons = [
-        (reason, n, sorted(which.get(reason, {}).items(), key=lambda kv: (-kv[1], kv[0]))[:8])
+        (reason, n, sorted(names[reason].items(), key=lambda kv: (-kv[1], kv[0]))[:8])
         for reason, n in sorted(by_reason.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
     return site.render("caveats.md.j2", "caveats.md", extrapolated=extrap, no_ceg=none, reasons=reasons)
@@ -702,7 +702,12 @@ def caveats(site: Site) -> str:
 
 _REASON_NAME = re.compile(r"'([a-z0-9][a-z0-9._-]*)'")
 _REASON_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w.])")
-"""The names and figures in a reason, left out so that reasons that differ only in them are counted together."""
+
+
+def reason_key(part: str) -> str:
+    """One reason with its names (quoted ids) and figures left out, so that reasons that differ only in
+    them are counted together on the caveats page."""
+    return _REASON_NUMBER.sub("…", _REASON_NAME.sub("…", part))
 
 
 def downloads(site: Site, download_dir: str) -> str:

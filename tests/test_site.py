@@ -398,11 +398,11 @@ def test_category_page_sums_up_its_enhancements_and_leaves_the_rows_to_explore(b
 
 
 def test_caveats_count_reasons_with_names_set_apart() -> None:
-    from ptedb.site.pages import _REASON_NAME, _REASON_NUMBER
+    from ptedb.site.pages import _REASON_NAME
+    from ptedb.site.pages import reason_key as key
 
     a = "the base model 'gpt-4' has no training compute on record"
     b = "the base model 'code-davinci-002' has no training compute on record"
-    key = lambda r: _REASON_NUMBER.sub("…", _REASON_NAME.sub("…", r))  # noqa: E731
     assert key(a) == key(b) == "the base model … has no training compute on record"
     assert _REASON_NAME.findall(b) == ["code-davinci-002"]
     # an apostrophe in running text is not a name
