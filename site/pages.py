@@ -80,6 +80,11 @@ def evaluation_md(ev: Row) -> str:
     return f"enhancements/{ev['enhancement_id']}/{ev['benchmark_id']}.md"
 
 
+def evaluation_href(page: str, ev: Row) -> str:
+    """The link from the Markdown page `page` to the evaluation `ev` in detail."""
+    return rel(page, html_path(evaluation_md(ev)) + "#" + eval_anchor(ev))
+
+
 # --- what the templates are given -----------------------------------------------------------------
 
 
@@ -268,7 +273,7 @@ def home(site: Site) -> str:
     names = {k: v["name"] for k, v in d.enhancements.items()}
 
     def href(ev: Row) -> str:
-        return rel(page, html_path(evaluation_md(ev)) + "#" + eval_anchor(ev))
+        return evaluation_href(page, ev)
 
     cost_chart = headline_scatter(
         d.evaluations,
@@ -389,7 +394,7 @@ def explore_data(site: Site) -> str:
                 frac,
                 times(mult),
                 mult,
-                html_path(evaluation_md(ev)) + "#" + eval_anchor(ev),
+                evaluation_href("explore.md", ev),
             ]
         )
     used = {k: {r[i] for r in rows} for i, k in enumerate(("enhancement", "category", "benchmark", "model"))}
@@ -436,6 +441,30 @@ def _by_benchmark(evs: list[Row]) -> dict[str, list[Row]]:
     return groups
 
 
+def _sources(evs: list[Row], first: str | None = None) -> list[str]:
+    """The sources cited by `evs` (and `first`, if given), each once, in order of first citation."""
+    cited = [first] + [x for ev in evs for x in (ev.get("source_id"), ev.get("reported_ceg_source_id"))]
+    return list(dict.fromkeys(sid for sid in cited if sid))
+
+
+def _tally(evs: list[Row], seed: str) -> dict[str, Any]:
+    """What an enhancement's evaluations show: the median point headline with a 90% interval for it, and
+    each kind of headline counted (bounds apart from points: a median over bounds is not a median)."""
+    kinds = [headline(ev["ceg"]).kind for ev in evs]
+    points = [ev["ceg"]["ceg"] for ev, k in zip(evs, kinds, strict=True) if k == "point"]
+    return {
+        "evaluations": len(evs),
+        "points": len(points),
+        "median": _median_interval(points, seed),
+        "lower": kinds.count("lower_bound"),
+        "lower_above_1": sum(
+            1 for ev, k in zip(evs, kinds, strict=True) if k == "lower_bound" and ev["ceg"]["ceg"] > 1
+        ),
+        "upper": kinds.count("upper_bound"),
+        "none": kinds.count("none"),
+    }
+
+
 def _costs(evs: list[Row]) -> dict[str, Any]:
     """What the enhancement costs, over its evaluations: the range of one-time costs (as a fraction of
     pre-training) and of inference-compute multipliers that its records state."""
@@ -453,15 +482,10 @@ def enhancement(site: Site, e: Row) -> str:
     d = site.data
     page = enhancement_md(e["id"])
     evs = d.by_enhancement.get(e["id"], [])
-    points = [ev["ceg"]["ceg"] for ev in evs if ev["ceg"].get("ceg_kind") == "point"]
-    kinds = [headline(ev["ceg"]).kind for ev in evs]
+    tally = _tally(evs, e["id"])
     with_compute = [dict(ev, base_compute=ev["ceg"].get("base_compute_flop")) for ev in evs]
     chart = None
-    if any(k != "none" for k in kinds):
-
-        def href(ev: Row) -> str:
-            return rel(page, html_path(evaluation_md(ev)) + "#" + eval_anchor(ev))
-
+    if tally["none"] < len(evs):
         chart = Markup(
             headline_scatter(
                 with_compute,
@@ -472,17 +496,11 @@ def enhancement(site: Site, e: Row) -> str:
                 x_format=lambda v: pow10_label(round(math.log10(v))),
                 value_format=lambda v: f"{v:.3g} FLOP",
                 zero_band=False,
-                href=href,
+                href=lambda ev: evaluation_href(page, ev),
                 names={e["id"]: e["name"]},
                 intervals=True,
             )
         )
-    sids: list[str] = []
-    for sid in [e.get("introduced_in")] + [
-        x for ev in evs for x in (ev.get("source_id"), ev.get("reported_ceg_source_id"))
-    ]:
-        if sid and sid not in sids:
-            sids.append(sid)
     groups = _by_benchmark(evs)
     return site.render(
         "enhancement.md.j2",
@@ -492,16 +510,11 @@ def enhancement(site: Site, e: Row) -> str:
         aliases=list(e.get("aliases") or []),
         tags=list(e.get("tags") or []),
         evs=explore_order(evs),
-        median=_median_interval(points, e["id"]),
-        n_points=len(points),
-        n_lower=kinds.count("lower_bound"),
-        n_lower_above_1=sum(1 for ev, k in zip(evs, kinds, strict=True) if k == "lower_bound" and ev["ceg"]["ceg"] > 1),
-        n_upper=kinds.count("upper_bound"),
-        n_none=kinds.count("none"),
+        tally=tally,
         costs=_costs(evs),
         chart=chart,
         groups=[(bid, g[0].get("benchmark_name") or bid, len(g), evaluation_md(g[0])) for bid, g in groups.items()],
-        sources=sids,
+        sources=_sources(evs, e.get("introduced_in")),
     )
 
 
@@ -534,10 +547,6 @@ def enhancement_benchmark(site: Site, e: Row, evs: list[Row]) -> str:
             }
         )
     first = evs[0]
-    sids: list[str] = []
-    for sid in (x for ev in evs for x in (ev.get("source_id"), ev.get("reported_ceg_source_id"))):
-        if sid and sid not in sids:
-            sids.append(sid)
     return site.render(
         "enhancement_benchmark.md.j2",
         evaluation_md(first),
@@ -545,7 +554,7 @@ def enhancement_benchmark(site: Site, e: Row, evs: list[Row]) -> str:
         bench_id=first["benchmark_id"],
         bench_name=first.get("benchmark_name") or first["benchmark_id"],
         details=details,
-        sources=sids,
+        sources=_sources(evs),
     )
 
 
@@ -590,20 +599,7 @@ def category(site: Site, cat: str) -> str:
     for e in d.enhancements.values():
         if e["category"] != cat:
             continue
-        e_evs = d.by_enhancement.get(e["id"], [])
-        kinds = [headline(ev["ceg"]).kind for ev in e_evs]
-        points = [ev["ceg"]["ceg"] for ev in e_evs if ev["ceg"].get("ceg_kind") == "point"]
-        enh.append(
-            {
-                "id": e["id"],
-                "evaluations": len(e_evs),
-                "points": len(points),
-                "median": _median_interval(points, e["id"]),
-                "lower": kinds.count("lower_bound"),
-                "upper": kinds.count("upper_bound"),
-                "none": kinds.count("none"),
-            }
-        )
+        enh.append({"id": e["id"], **_tally(d.by_enhancement.get(e["id"], []), e["id"])})
     enh.sort(key=lambda x: (-x["points"], -x["evaluations"], x["id"]))
     return site.render("category.md.j2", category_md(cat), cat=cat, enhancements=enh, evs=evs, median=med, n_median=n)
 
