@@ -397,7 +397,8 @@ def explore_data(site: Site) -> str:
                 evaluation_href("explore.md", ev),
             ]
         )
-    used = {k: {r[i] for r in rows} for i, k in enumerate(("enhancement", "category", "benchmark", "model"))}
+    # sorted, so that the same data always write the same file (a set's order changes from run to run)
+    used = {k: sorted({r[i] for r in rows}) for i, k in enumerate(("enhancement", "category", "benchmark", "model"))}
     labels = {
         "enhancement": {k: d.enhancements[k]["name"] for k in used["enhancement"] if k in d.enhancements},
         "category": {k: category_title(k) for k in used["category"]},

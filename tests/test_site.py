@@ -431,6 +431,8 @@ def test_explore_rows_are_data_that_no_record_can_break_out_of(built_site: Path)
     data = json.loads(script[len("window.PTEDB_EXPLORE = ") : -2])
     assert len(data["rows"]) == 24 * 3 + 1 and all(len(r) == len(data["fields"]) for r in data["rows"])
     assert data["labels"]["enhancement"][syn.HOSTILE_ID] == syn.HOSTILE_NAME  # as text, once parsed
+    for kind, labels in data["labels"].items():  # written in a fixed order: the same data give the same file
+        assert list(labels) == sorted(labels), kind
     html = (site_dir(built_site) / "explore.html").read_text(encoding="utf-8")
     assert '<script src="assets/explore-rows.js"></script>' in html
 
