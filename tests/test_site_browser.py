@@ -390,6 +390,14 @@ def test_an_enhancement_page_leads_with_its_figures_and_its_table_fits(browser: 
             " return [w.scrollWidth, w.clientWidth, document.querySelector('article').clientWidth]; }"
         )
         assert fits[0] <= fits[1] <= fits[2], fits  # no sideways scroll inside the content column
+        # its table sorts in the page (no data script here): by CEG, ascending, empty cells last
+        header = page.locator("article table.ptedb-evals thead th", has_text="CEG").first
+        header.locator("button").click()
+        keys = page.locator("article table.ptedb-evals tbody tr").evaluate_all(
+            "rs => rs.map(r => r.querySelector('td.ceg').dataset.sort)"
+        )
+        filled = [float(k) for k in keys if k]
+        assert filled == sorted(filled) and all(not k for k in keys[len(filled) :])
         # every 'details' link lands on its evaluation
         link = page.locator("article table.ptedb-evals a", has_text="details").first
         href = link.get_attribute("href")

@@ -21,6 +21,16 @@
     return text === "" ? null : text;
   }
 
+  /* Two rows' sort keys (numbers or lower-case text) in the direction `sign`; empty keys last, whatever the
+   * direction, and ties in the rows' original order (ia, ib), so that sorting is stable. */
+  function compareKeys(ka, kb, ia, ib, sign) {
+    if (ka === null && kb === null) return ia - ib;
+    if (ka === null) return 1;
+    if (kb === null) return -1;
+    var c = typeof ka === "number" ? ka - kb : ka.localeCompare(kb);
+    return c === 0 ? ia - ib : sign * c;
+  }
+
   function sortTable(table, index, th) {
     var numeric = th.getAttribute("data-type") === "num";
     var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
@@ -33,13 +43,7 @@
     var keyed = Array.prototype.map.call(body.rows, function (row, i) {
       return { key: sortKey(row, index, numeric), i: i, row: row };
     });
-    keyed.sort(function (a, b) {
-      if (a.key === null && b.key === null) return a.i - b.i;
-      if (a.key === null) return 1; /* empty cells last, whatever the direction */
-      if (b.key === null) return -1;
-      var c = numeric ? a.key - b.key : a.key.localeCompare(b.key);
-      return c === 0 ? a.i - b.i : sign * c;
-    });
+    keyed.sort(function (a, b) { return compareKeys(a.key, b.key, a.i, b.i, sign); });
     var frag = document.createDocumentFragment();
     keyed.forEach(function (k) { frag.appendChild(k.row); });
     body.appendChild(frag);
@@ -218,14 +222,7 @@
           ? function (i) { return (labels[field][rows[i][F[field]]] || "").toLowerCase(); }
           : function (i) { var v = rows[i][F[field]]; return v === null || v === undefined ? null : v; };
         order = rows.map(function (_, i) { return i; });
-        order.sort(function (a, b) {
-          var ka = keyOf(a), kb = keyOf(b);
-          if (ka === null && kb === null) return a - b;
-          if (ka === null) return 1; /* empty cells last, whatever the direction */
-          if (kb === null) return -1;
-          var c = typeof ka === "number" ? ka - kb : ka.localeCompare(kb);
-          return c === 0 ? a - b : sign * c;
-        });
+        order.sort(function (a, b) { return compareKeys(keyOf(a), keyOf(b), a, b, sign); });
         page = 0;
         apply(false);
       });
