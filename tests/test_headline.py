@@ -4,8 +4,11 @@ the right direction always, and intervals that hold their point."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import duckdb
 import pytest
+from conftest import invoke
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -173,3 +176,17 @@ def test_settings_pool_only_when_prompt_and_reasoning_agree() -> None:
     )
     assert setting_key("5-shot; base = Llama 3 8B SFT; enhanced = the same after DPO") is None
     assert setting_key("un-enhanced models, 5-shot, greedy") == ("5-shot", False)
+
+
+def test_unknown_noise_says_why_for_its_unit(project: Path) -> None:
+    """A judge's score has a test-set size but no binomial error: the reason must not blame the size."""
+    bench = project / "records" / "benchmarks" / "toy-bench.yaml"
+    text = bench.read_text().replace("unit: percent", "unit: score")
+    bench.write_text(text.replace("chance: 25\n", ""))
+
+    assert invoke(["build"], project).exit_code == 0
+    con = duckdb.connect(str(project / "dist" / "ptedb.duckdb"), read_only=True)
+    reasons = [r for (r,) in con.sql("select reason from ceg where reason like '%noise is unknown%'").fetchall()]
+    assert reasons
+    assert all("'score' has no binomial standard error" in r for r in reasons)
+    assert not any("test-set size" in r for r in reasons)

@@ -20,7 +20,7 @@ from ptedb.schema.models import Baseline, Benchmark, CegRow, Enhancement, Evalua
 from ptedb.validation.dataset import Dataset
 
 from .ceg import estimate
-from .headline import Curve, CurvePoint, headline, standard_error
+from .headline import Curve, CurvePoint, headline, noise_gap, standard_error
 
 DEFAULT_METHOD = "interpolate"
 CEG_COLUMNS = tuple(CegRow.model_fields)
@@ -178,7 +178,7 @@ class Inputs:
                 missing.append(p.model)
                 continue
             points.append(CurvePoint(p.model, baseline.family, c, scale.sign * p.score, scale.se(p.score)))
-        return Curve("family", points, seed=_seed(baseline.id)), missing
+        return Curve("family", points, seed=_seed(baseline.id), noise_gap=noise_gap(scale.unit)), missing
 
     def cross_curve(self, benchmark: str, key: tuple[str, bool], ev: Evaluation, scale: Scale) -> Curve | None:
         """Every pre-trained model with known compute on the benchmark and setting, described within
@@ -283,6 +283,7 @@ def row_of(inputs: Inputs, enhancement: Enhancement, ev: Evaluation) -> dict[str
         scale.se(ev.enhanced_score, _n(ev), _reported_se(ev, "enhanced")),
         scale.sign * scale.chance if scale.chance is not None else None,
         _seed(evaluation_id),  # every row's interval is reproducible on its own, whatever else the build holds
+        noise_gap(scale.unit),
     )
     row.update(
         ceg=h.value,

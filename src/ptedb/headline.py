@@ -69,6 +69,14 @@ def standard_error(
     return None
 
 
+def noise_gap(unit: str) -> str:
+    """Why a score's noise is unknown, worded for its unit: a percent lacks only the test-set size; any
+    other scale has no binomial error at all and needs a reported standard error."""
+    if unit in ("percent", "proportion"):
+        return "the benchmark's test-set size is not on record"
+    return f"a score in '{unit}' has no binomial standard error and the source reports none"
+
+
 # --- curves --------------------------------------------------------------------------------------
 
 
@@ -91,6 +99,8 @@ class Curve:
     """Cross-family only: each family's systematic score offset, added to the pooled curve."""
     seed: int = 0
     """Seeds the curve's resampled draws, so that every evaluation read on it sees the same draws."""
+    noise_gap: str = noise_gap("percent")
+    """Why a point's noise is unknown, when it is (see `noise_gap`)."""
     _fit: FamilyFit | None = field(default=None, repr=False, compare=False)
 
     def family_fit(self) -> FamilyFit:
@@ -134,14 +144,14 @@ def isotonic_rows(ys: np.ndarray) -> np.ndarray:
     return out
 
 
-def _signal(points: list[CurvePoint]) -> tuple[bool, str | None]:
+def _signal(points: list[CurvePoint], gap: str = noise_gap("percent")) -> tuple[bool, str | None]:
     """Does the curve rise beyond its noise? (ok, reason when not)."""
     by_x = sorted(points, key=lambda p: p.compute)
     lo, hi = by_x[0], by_x[-1]
     if lo.compute == hi.compute:
         return False, "the curve has fewer than two models with different training compute"
     if lo.se is None or hi.se is None:
-        return False, "the benchmark's test-set size is not on record, so the curve's noise is unknown"
+        return False, f"{gap}, so the curve's noise is unknown"
     rise = hi.score - lo.score
     noise = Z * math.hypot(lo.se, hi.se)
     if rise <= noise:
@@ -236,7 +246,7 @@ class FamilyFit:
         if len(ux) >= 2:
             slope, icept = np.polyfit(xs, ss, 1)
             line = (float(slope), float(icept))
-        signal = _signal(curve.points)
+        signal = _signal(curve.points, curve.noise_gap)
         mean = np.array([ss[xs == x].mean() for x in ux])
         iso = np.array(isotonic(list(ux), list(mean)))
         draws = None
@@ -463,9 +473,11 @@ def headline(
     se_enhanced: float | None,
     chance: float | None,
     seed: int,
+    gap: str = noise_gap("percent"),
 ) -> Headline:
     """The headline for one evaluation, from the first curve in `curves` (family, then cross-family) that
-    gives a point, else the strongest bound over them. Scores are oriented (higher is better)."""
+    gives a point, else the strongest bound over them. Scores are oriented (higher is better); `gap` says
+    why a score's noise is unknown when it is."""
     x_b = math.log10(base_compute)
     reasons: list[str] = []
     line: float | None = None
@@ -477,7 +489,7 @@ def headline(
         point, p05, p95, straight, why = (None, None, None, None, None)
         unplaced = curve.kind == "cross-family" and base_floor
         if se_enhanced is None:
-            why = "the benchmark's test-set size is not on record, so the enhanced score's noise is unknown"
+            why = f"{gap}, so the enhanced score's noise is unknown"
         elif near_chance:
             why = "the enhanced score is within noise of chance"
         elif unplaced:
