@@ -16,6 +16,7 @@ import pytest
 from conftest import invoke, run, tree_digest
 
 import ptedb
+from ptedb.database import BLOCK_SIZE
 
 ESC_NOTES = "red \x1b[31mALERT\x1b[0m title \x1b]0;pwned\x07 csi \x9b2J end"
 """Colour, a window-title change (OSC ... BEL) and a one-byte C1 CSI clearing the screen."""
@@ -289,7 +290,7 @@ def test_query_on_a_corrupt_block_is_exit_1(built: Path) -> None:
     not a usage error."""
     db = built / "dist" / "ptedb.duckdb"
     original = db.read_bytes()
-    block = 262_144  # DuckDB's block size
+    block = int(BLOCK_SIZE)  # one flip per block of the file
     tables = ["ceg", "evaluations", "models", "benchmarks", "baselines", "baseline_points", "sources", "tradeoffs"]
     damaged = 0
     for start in range(block, len(original), block):
