@@ -456,6 +456,30 @@ def test_site_leaves_out_what_it_never_loads(built_site: Path) -> None:
     assert (site / "assets" / "javascripts" / "workers").is_dir()  # the search itself stays
 
 
+def test_pages_carry_no_indentation_but_code_keeps_its_own(built_site: Path) -> None:
+    """Indentation is dropped from every page, except inside <pre> (code blocks), <script> and <style>."""
+    site = site_dir(built_site)
+    verbatim = re.compile(r"<(pre|textarea|script|style)\b.*?</\1>", re.S | re.I)
+    for page in site.rglob("*.html"):
+        text = verbatim.sub("", page.read_text(encoding="utf-8"))
+        assert not re.search(r"\n[ \t]", text), page
+    downloads = (site / "downloads.html").read_text(encoding="utf-8")
+    blocks = "".join(re.findall(r"<pre\b.*?</pre>", downloads, re.S))
+    assert "\n  author  = {" in blocks  # the BibTeX entry keeps its indented fields
+    assert re.search(r"\n    <span[^>]*>\.</span><span[^>]*>group_by", blocks)  # and the polars example its own
+
+
+def test_trim_indent_keeps_a_whitespace_run_where_there_was_one() -> None:
+    from ptedb.site.hooks import trim_indent
+
+    page = (
+        "<div>\n   <p>a\n\n   b</p>\n<pre>  x\n    y</pre>\n  <script>\n  var a;\n</script>\n <PRE class=q>\n  z</PRE>"
+    )
+    assert trim_indent(page) == (
+        "<div>\n<p>a\nb</p>\n<pre>  x\n    y</pre>\n<script>\n  var a;\n</script>\n<PRE class=q>\n  z</PRE>"
+    )
+
+
 def test_explore_puts_evaluations_without_an_estimate_last() -> None:
     from ptedb.site.pages import explore_order
 
