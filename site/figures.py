@@ -184,6 +184,11 @@ def _merged(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(c, sum(v) / len(v)) for c, v in sorted(groups.items())]
 
 
+def caption_id(chart_id: str) -> str:
+    """The id of the figcaption that describes the scaling chart `chart_id` (the template sets it)."""
+    return f"{chart_id}-caption"
+
+
 def scaling_chart(
     ev: Row, baseline: Row, *, chart_id: str, model_names: dict[str, str], bench: Row | None, enh_name: str
 ) -> tuple[str | None, str]:
@@ -336,4 +341,5 @@ def scaling_chart(
         )
     caption = " ".join(parts)
     chart.desc = caption
+    chart.described_by = caption_id(chart_id)
     return chart.render(), caption

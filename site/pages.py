@@ -30,7 +30,7 @@ from ptedb.schema.models import CATEGORY_TEXT
 
 from . import fieldref
 from .data import SiteData
-from .figures import CATEGORY_ORDER, headline, headline_scatter, scaling_chart
+from .figures import CATEGORY_ORDER, caption_id, headline, headline_scatter, scaling_chart
 from .svg import pow10_label
 from .templating import environment, sort_key
 from .text import html_path, num, percent_fraction, rel, safe_url, times
@@ -528,9 +528,10 @@ def enhancement_benchmark(site: Site, e: Row, evs: list[Row]) -> str:
         bench = d.benchmarks.get(ev["benchmark_id"])
         baseline = d.baselines.get(ev.get("baseline_id") or "")
         chart = caption = None
+        chart_id = f"chart-{ev['local_id']}"
         if baseline is not None:
             svg, caption = scaling_chart(
-                ev, baseline, chart_id=f"chart-{ev['local_id']}", model_names=models, bench=bench, enh_name=e["name"]
+                ev, baseline, chart_id=chart_id, model_names=models, bench=bench, enh_name=e["name"]
             )
             chart = Markup(svg) if svg else None
         details.append(
@@ -545,6 +546,7 @@ def enhancement_benchmark(site: Site, e: Row, evs: list[Row]) -> str:
                 "reported": _reported_ceg(ev),
                 "chart": chart,
                 "caption": caption,
+                "caption_id": caption_id(chart_id),
             }
         )
     first = evs[0]

@@ -512,7 +512,12 @@ def test_enhancement_page_leads_with_its_figures_and_links_each_evaluation_in_de
     for page, anchor in links:
         detail = (site / "enhancements" / page).read_text(encoding="utf-8")
         assert f'id="{anchor}"' in detail
-        assert "training compute (FLOP, log scale)" in detail and "<figcaption>" in detail
+        assert "training compute (FLOP, log scale)" in detail and "<figcaption id=" in detail
+        # each scaling chart is described by its caption, not by a second copy of it inside the chart
+        described = re.findall(r'<svg [^>]*aria-describedby="([^"]+)"', detail)
+        assert described and "<desc" not in detail
+        for caption in described:
+            assert re.search(f'<figcaption id="{caption}">[^<]*Un-enhanced', detail), caption
         assert 'id="src-synthetic-2026-site"' in detail
         details += detail
     assert "The family&#x27;s curve, made non-decreasing, reaches" in details
