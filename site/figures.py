@@ -283,10 +283,16 @@ def scaling_chart(
                 False,
                 8,
                 title=f"{model_names.get(beaten[2], beaten[2])}: the largest un-enhanced family member that the "
-                f"enhanced model beats; CEG ≥ {times(lb)}",
+                f"enhanced model beats beyond noise; CEG ≥ {times(lb)}",
             )
         )
-        chart.text(beaten[0], beaten[1], f"beaten: CEG ≥ {times(lb)}", dx=12, dy=18)
+        # above and to the left of the ring, where a rising curve leaves room; below the ring the label met
+        # the equivalent compute's label on the axis. Right of it only when the ring is near the left edge.
+        room = chart.px(beaten[0])[0] - chart.px(x_lo)[0]
+        if room > 150:
+            chart.text(beaten[0], beaten[1], f"beaten: CEG ≥ {times(lb)}", anchor="end", dx=-12, dy=-10)
+        else:
+            chart.text(beaten[0], beaten[1], f"beaten: CEG ≥ {times(lb)}", dx=12, dy=18)
     if xb and xstar:
         x_read = min(max(xstar, x_lo), x_hi)
         chart.line([(xb, s_enh), (x_read, s_enh)], color="#0072B2", width=1.5, dash="3 3")
@@ -305,10 +311,21 @@ def scaling_chart(
                 5,
                 title=f"base model without the enhancement: {num(s_base)}",
                 label="base",
+                label_below=s_enh >= s_base,  # the lower of the two marks is labelled below it
             )
         )
         chart.mark(
-            Mark(xb, s_enh, "star", "#0072B2", True, 5, title=f"with {enh_name}: {num(s_enh)}", label="enhanced")
+            Mark(
+                xb,
+                s_enh,
+                "star",
+                "#0072B2",
+                True,
+                5,
+                title=f"with {enh_name}: {num(s_enh)}",
+                label="enhanced",
+                label_below=s_enh < s_base,
+            )
         )
 
     pts_txt = "; ".join(f"{model_names.get(m, m)} {num(s)} at {flop(cp)}" for cp, s, m in pts)
@@ -335,10 +352,12 @@ def scaling_chart(
         parts.append(f"Headline: CEG {hl.text}, {hl.note}.")
     else:
         parts.append(f"No headline: {c.get('reason') or 'see the methodology'}.")
-    if c.get("lower_bound") is not None:
-        parts.append(
-            f"Lower bound from beating a bigger un-enhanced family member (ringed): CEG ≥ {times(c['lower_bound'])}."
-        )
+    if beaten is not None and beaten[2] == ev["model_id"]:
+        parts.append(f"The enhanced model beats its own base model beyond noise (ringed): CEG ≥ {times(lb)}.")
+    elif c.get("lower_bound") is not None:
+        size = "bigger" if beaten is not None and xb and beaten[0] > xb else "smaller"
+        who = f"a {size} un-enhanced family member (ringed)" if beaten is not None else "an un-enhanced model"
+        parts.append(f"Lower bound from beating {who}: CEG ≥ {times(c['lower_bound'])}.")
     caption = " ".join(parts)
     chart.desc = caption
     chart.described_by = caption_id(chart_id)

@@ -112,6 +112,7 @@ class Mark:
     href: str | None = None
     label: str | None = None
     dx: float = 0.0  # horizontal offset in pixels (jitter inside the zero band, where data x is 0)
+    label_below: bool = False  # the label under the mark, not above it (two labelled marks close together)
 
 
 @dataclass
@@ -252,7 +253,8 @@ class Chart:
         if m.title:
             inner = f"<title>{esc(m.title)}</title>{shape}"
         if m.label:
-            inner += f'<text x="{_num(cx + 8)}" y="{_num(cy - 8)}" class="lbl">{esc(m.label)}</text>'
+            ly = cy + 18 if m.label_below else cy - 8
+            inner += f'<text x="{_num(cx + 8)}" y="{_num(ly)}" class="lbl">{esc(m.label)}</text>'
         if m.href:
             return f'<a href="{esc(m.href)}">{inner}</a>'
         return f"<g>{inner}</g>"

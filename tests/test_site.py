@@ -613,3 +613,35 @@ def test_cli_site_command(built_site: Path) -> None:
     )
     assert missing.returncode == 1
     assert "run 'ptedb build' first" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def _curve_chart(lower_bound: float, base: float, enhanced: float) -> tuple[str, str]:
+    from ptedb.site.figures import scaling_chart
+
+    points = [{"compute": 10.0**k, "score": s, "model_id": f"m{k}"} for k, s in ((21, 10.0), (22, 20.0), (23, 30.0))]
+    ev = {
+        "model_id": "m22",
+        "benchmark_id": "b",
+        "base_score": base,
+        "enhanced_score": enhanced,
+        "ceg": {"ceg_kind": "lower_bound", "ceg": lower_bound, "lower_bound": lower_bound, "base_compute_flop": 1e22},
+    }
+    svg, caption = scaling_chart(
+        ev, {"points": points, "family": "f", "setting": "s"}, chart_id="c", model_names={}, bench=None, enh_name="E"
+    )
+    assert svg is not None
+    return svg, caption
+
+
+def test_scaling_chart_says_which_model_was_beaten() -> None:
+    _, own = _curve_chart(1.0, 20.0, 25.0)
+    assert "beats its own base model beyond noise (ringed): CEG ≥ 1×" in own and "bigger" not in own
+    _, bigger = _curve_chart(10.0, 20.0, 35.0)
+    assert "beating a bigger un-enhanced family member (ringed): CEG ≥ 10×" in bigger
+
+
+def test_scaling_chart_labels_base_and_enhanced_apart() -> None:
+    """The lower of the two marks is labelled below it, so close scores do not print one label on the other."""
+    svg, _ = _curve_chart(1.0, 20.0, 20.5)
+    ys = {label: float(y) for y, label in re.findall(r'<text x="[^"]+" y="([^"]+)" class="lbl">(base|enhanced)<', svg)}
+    assert ys["base"] - ys["enhanced"] > 20  # base below, enhanced above
