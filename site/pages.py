@@ -33,7 +33,7 @@ from .data import SiteData
 from .figures import CATEGORY_ORDER, caption_id, headline, headline_scatter, scaling_chart
 from .svg import pow10_label
 from .templating import environment, sort_key
-from .text import html_path, num, percent_fraction, rel, safe_url, times
+from .text import html_path, num, percent_fraction, rel, safe_url, short_name, times
 
 Row = dict[str, Any]
 
@@ -270,7 +270,7 @@ def home(site: Site) -> str:
         ("scaling curves", len(d.baselines), None),
         ("sources", len(d.sources), None),
     ]
-    names = {k: v["name"] for k, v in d.enhancements.items()}
+    names = {k: short_name(v["name"]) for k, v in d.enhancements.items()}
 
     def href(ev: Row) -> str:
         return evaluation_href(page, ev)

@@ -27,6 +27,13 @@ def h(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
+def short_name(name: str) -> str:
+    """An enhancement's name up to its first explanation (": …" or " (…)"), for a chart's tooltip, where
+    the full name repeated on each of hundreds of marks made up a fifth of the home page."""
+    cut = min((i for i in (name.find(": "), name.find(" (")) if i > 0), default=len(name))
+    return name[:cut]
+
+
 def one_line(text: str) -> str:
     return " ".join(str(text).split())
 

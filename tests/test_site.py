@@ -645,3 +645,13 @@ def test_scaling_chart_labels_base_and_enhanced_apart() -> None:
     svg, _ = _curve_chart(1.0, 20.0, 20.5)
     ys = {label: float(y) for y, label in re.findall(r'<text x="[^"]+" y="([^"]+)" class="lbl">(base|enhanced)<', svg)}
     assert ys["base"] - ys["enhanced"] > 20  # base below, enhanced above
+
+
+def test_chart_tooltips_name_an_enhancement_by_its_short_name() -> None:
+    from ptedb.site.text import short_name
+
+    assert short_name("Alpaca: supervised fine-tuning of LLaMA on self-instruct demonstrations") == "Alpaca"
+    assert short_name("Týr-the-Pruner (global sparsity-distribution search)") == "Týr-the-Pruner"
+    assert short_name("Chain of Draft (CoD) prompting: minimal drafts") == "Chain of Draft"
+    assert short_name("Self-consistency") == "Self-consistency"
+    assert short_name("(odd) name") == "(odd) name"  # nothing before the explanation: the whole name
