@@ -655,3 +655,29 @@ def test_chart_tooltips_name_an_enhancement_by_its_short_name() -> None:
     assert short_name("Chain of Draft (CoD) prompting: minimal drafts") == "Chain of Draft"
     assert short_name("Self-consistency") == "Self-consistency"
     assert short_name("(odd) name") == "(odd) name"  # nothing before the explanation: the whole name
+
+
+def _extrapolated_rows(caveats: str) -> list[str]:
+    table = caveats.split('id="extrapolated-estimates', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>", table)
+
+
+def test_caveats_list_the_farthest_extrapolations_and_give_the_query_for_all(
+    built_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list grows with the data: past CAVEATS_ROWS the page lists the farthest and gives the query."""
+    import shutil
+
+    from ptedb.site import pages
+
+    whole = (site_dir(built_site) / "caveats.html").read_text(encoding="utf-8")
+    n = int(re.search(r"Extrapolated estimates \((\d+)\)", whole).group(1))  # type: ignore[union-attr]
+    assert n > 3 and len(_extrapolated_rows(whole)) == n  # all of them, under the cap
+    monkeypatch.setattr(pages, "CAVEATS_ROWS", 3)
+    dist = tmp_path / "dist"
+    shutil.copytree(built_site / "dist", dist)
+    build_site(dist)
+    capped = (dist / "site" / "caveats.html").read_text(encoding="utf-8")
+    assert f"Extrapolated estimates ({n})" in capped and len(_extrapolated_rows(capped)) == 3
+    assert f"The 3 that lie farthest beyond the observed compute are listed; the query below gives all {n}" in capped
+    assert "FROM ceg WHERE extrapolated AND ceg_kind" in re.sub(r"<[^>]+>", "", capped)
