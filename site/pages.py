@@ -30,7 +30,7 @@ from ptedb.schema.models import CATEGORY_TEXT
 
 from . import fieldref
 from .data import SiteData
-from .figures import CATEGORY_ORDER, caption_id, headline, headline_scatter, scaling_chart
+from .figures import CATEGORY_ORDER, Summary, caption_id, enhancement_scatter, headline, headline_scatter, scaling_chart
 from .svg import pow10_label
 from .templating import environment, sort_key
 from .text import html_path, num, percent_fraction, rel, safe_url, short_name, times
@@ -256,6 +256,46 @@ def findings(d: SiteData) -> dict[str, Any]:
     }
 
 
+def summaries(d: SiteData, page: str, x_key: str, *, zero_band: bool) -> tuple[list[Summary], int]:
+    """Each enhancement's headlines summed up against one of its costs, for a home chart, and how many
+    enhancements have no headline with that cost on record. Only evaluations with both a headline and the
+    cost count. A median is taken over point headlines only (a median over bounds is not a median), at the
+    median cost of those evaluations; with no point, the strongest bound stands, a lower bound above 1×
+    first, at the cost of the evaluation that proves it."""
+    out, skipped = [], 0
+    by_enh: dict[str, list[Row]] = defaultdict(list)
+    for ev in d.evaluations:
+        by_enh[ev["enhancement_id"]].append(ev)
+    for eid in sorted(by_enh):
+        usable = [
+            (ev["ceg"], x)
+            for ev in by_enh[eid]
+            if headline(ev["ceg"]).kind != "none"
+            and (x := ev.get(x_key)) is not None
+            and (x > 0 or (zero_band and x == 0))
+        ]
+        if not usable:
+            skipped += 1
+            continue
+        points = [(c["ceg"], x) for c, x in usable if c["ceg_kind"] == "point"]
+        lowers = [(c["ceg"], x) for c, x in usable if c["ceg_kind"] == "lower_bound"]
+        uppers = [(c["ceg"], x) for c, x in usable if c["ceg_kind"] == "upper_bound"]
+        lo = hi = None
+        if points:  # the median at the median cost of the evaluations behind it
+            kind, n, x = "point", len(points), statistics.median(x for _, x in points)
+            value, lo, hi = _median_interval([v for v, _ in points], eid) or (0.0, None, None)
+            if n < 5:  # as in the tables: too few points for an interval
+                lo = hi = None
+        elif (lowers and max(lowers)[0] > 1) or not uppers:  # the bound at the cost of the evaluation proving it
+            kind, n, (value, x) = "lower_bound", len(lowers), max(lowers)
+        else:
+            kind, n, (value, x) = "upper_bound", len(uppers), min(uppers)
+        e = d.enhancements[eid]
+        href = rel(page, html_path(enhancement_md(eid)))
+        out.append(Summary(eid, short_name(e["name"]), e["category"], x, kind, value, lo, hi, n, href))
+    return out, skipped
+
+
 def home(site: Site) -> str:
     d = site.data
     page = "index.md"
@@ -270,34 +310,23 @@ def home(site: Site) -> str:
         ("scaling curves", len(d.baselines), None),
         ("sources", len(d.sources), None),
     ]
-    names = {k: short_name(v["name"]) for k, v in d.enhancements.items()}
-
-    def href(ev: Row) -> str:
-        return evaluation_href(page, ev)
-
-    cost_chart = headline_scatter(
-        d.evaluations,
+    cost_chart = enhancement_scatter(
+        *summaries(d, page, "one_time_cost_fraction_of_pretraining", zero_band=True),
         chart_id="chart-ceg-vs-cost",
-        x_key="one_time_cost_fraction_of_pretraining",
         x_label="one-time cost (fraction of pre-training compute, log scale)",
         x_name="one-time cost",
         x_format=_fraction_label,
         value_format=percent_fraction,  # the axis says what it is a fraction of
         zero_band=True,
-        href=href,
-        names=names,
     )
-    mult_chart = headline_scatter(
-        d.evaluations,
+    mult_chart = enhancement_scatter(
+        *summaries(d, page, "inference_cost_multiplier_value", zero_band=False),
         chart_id="chart-ceg-vs-multiplier",
-        x_key="inference_cost_multiplier_value",
         x_label="inference-cost multiplier (×, log scale)",
         x_name="inference-cost multiplier",
         x_format=times,
         value_format=times,
         zero_band=False,
-        href=href,
-        names=names,
     )
     built_from = d.meta.get("built_from", "unknown")
     return site.render(

@@ -351,7 +351,10 @@ def test_home_has_counts_version_and_both_charts(built_site: Path) -> None:
         assert m, chart_id
         body = m.group(1)
         assert f'<title id="{chart_id}-title">' in body and f'<desc id="{chart_id}-desc">' in body
-        assert body.count("<a href=") > 20  # points link to their records
+        # one mark per enhancement, linking to its page: the chart grows with enhancements, not evaluations
+        links = re.findall(r'<a href="([^"]+)">', body)
+        assert 10 < len(links) <= 25 and len(set(links)) == len(links)
+        assert all(re.fullmatch(r"enhancements/[^/]+\.html", h) for h in links), links[:3]
     assert 'aria-labelledby="chart-ceg-vs-cost-title chart-ceg-vs-cost-desc"' in text
 
 
@@ -681,3 +684,35 @@ def test_caveats_list_the_farthest_extrapolations_and_give_the_query_for_all(
     assert f"Extrapolated estimates ({n})" in capped and len(_extrapolated_rows(capped)) == 3
     assert f"The 3 that lie farthest beyond the observed compute are listed; the query below gives all {n}" in capped
     assert "FROM ceg WHERE extrapolated AND ceg_kind" in re.sub(r"<[^>]+>", "", capped)
+
+
+def test_home_chart_sums_up_each_enhancement_points_apart_from_bounds() -> None:
+    from types import SimpleNamespace
+
+    from ptedb.site.pages import summaries
+
+    def ev(eid: str, kind: str, ceg: float | None, cost: float | None) -> dict[str, object]:
+        return {"enhancement_id": eid, "cost": cost, "ceg": {"ceg": ceg, "ceg_kind": kind}}
+
+    evs = [
+        *(ev("p", "point", v, c) for v, c in ((1.0, 0.1), (2.0, 0.2), (4.0, 0.3), (8.0, 0.4), (16.0, 0.5))),
+        ev("p", "lower_bound", 1000.0, 0.1),  # a bound never enters a median
+        ev("b", "lower_bound", 0.5, 0.1),
+        ev("b", "lower_bound", 3.0, 0.2),
+        ev("b", "upper_bound", 0.1, 0.3),
+        ev("u", "upper_bound", 0.2, 0.0),
+        ev("u", "upper_bound", 0.4, 0.0),
+        ev("u", "point", 9.0, None),  # no cost on record: not summed up on a cost chart
+        ev("n", "none", None, 0.1),
+    ]
+    names = {k: {"name": f"{k.upper()}: long", "category": "data"} for k in "pbun"}
+    d = SimpleNamespace(evaluations=evs, enhancements=names)
+    out, skipped = summaries(d, "index.md", "cost", zero_band=True)  # type: ignore[arg-type]
+    by = {s.enhancement_id: s for s in out}
+    assert skipped == 1 and set(by) == {"p", "b", "u"}  # 'n' has no headline
+    p, b, u = by["p"], by["b"], by["u"]
+    assert (p.kind, p.value, p.n, p.x) == ("point", 4.0, 5, 0.3)  # the points' median cost
+    assert p.lo is not None and p.hi is not None and p.lo <= 4.0 <= p.hi
+    assert (b.kind, b.value, b.n, b.x) == ("lower_bound", 3.0, 2, 0.2)  # above 1x first, at its own cost
+    assert (u.kind, u.value, u.n, u.x) == ("upper_bound", 0.2, 2, 0.0)
+    assert p.name == "P" and p.href == "enhancements/p.html"
