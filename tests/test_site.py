@@ -15,6 +15,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 from linkcheck import check
@@ -389,6 +390,23 @@ def test_how_to_cite_comes_from_citation_cff(built_site: Path, tmp_path: Path) -
     for page in ("index.html", "downloads.html"):
         text = (site_dir(built_site) / page).read_text(encoding="utf-8")
         assert 'id="how-to-cite"' in text and "@misc{ptedb_v2026.01.0," in text, page
+
+
+def test_benchmark_page_sums_up_its_enhancements_and_leaves_the_rows_to_explore(built_site: Path) -> None:
+    """One row per enhancement measured on the benchmark, not per evaluation: the page grows with the
+    enhancements, and Explore, narrowed to the benchmark, has every evaluation."""
+    db = duckdb.connect(str(built_site / "dist" / "ptedb.duckdb"), read_only=True)
+    [(bid, n_evals, n_enh)] = db.sql(
+        "SELECT benchmark_id, count(*), count(DISTINCT enhancement_id) FROM evaluations"
+        " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1"
+    ).fetchall()
+    text = (site_dir(built_site) / "benchmarks" / f"{bid}.html").read_text(encoding="utf-8")
+    assert (
+        f'href="../explore.html#benchmark={bid}"' in text and f"{n_evals} evaluations of {n_enh} enhancements" in text
+    )
+    assert "<tr data-enhancement=" not in text  # no table of every evaluation
+    rows = re.findall(r'<tr><td><a href="\.\./enhancements/([^"]+)\.html"', text)
+    assert len(rows) == len(set(rows)) == n_enh
 
 
 def test_category_page_sums_up_its_enhancements_and_leaves_the_rows_to_explore(built_site: Path) -> None:
