@@ -259,15 +259,13 @@ def enhancement_scatter(
     their evaluations (one mark per evaluation made the home page 11.7 MB at 20,000 evaluations)."""
     items = []
     for s in summaries:
-        cost = f"{x_name} {value_format(s.x) if s.x else '0'} (median over its evaluations)"
+        cost = f"{x_name} {value_format(s.x) if s.x else '0'}"  # the caption says it is a median
         if s.kind == "point":
             interval = f", 90% {times(s.lo)}–{times(s.hi)}" if s.lo is not None and s.hi is not None else ""
-            fig = f"median CEG {times(s.value)} over {s.n} point headline{'s' if s.n != 1 else ''}{interval}"
+            fig = f"median CEG {times(s.value)} ({s.n} point{'s' if s.n != 1 else ''}{interval})"
         else:
             sign = "≥" if s.kind == "lower_bound" else "≤"
-            fig = (
-                f"no point headline; the strongest of {s.n} bound{'s' if s.n != 1 else ''}: CEG {sign} {times(s.value)}"
-            )
+            fig = f"CEG {sign} {times(s.value)} (the strongest of {s.n} bound{'s' if s.n != 1 else ''}, no point)"
         items.append(
             ScatterItem(
                 s.enhancement_id, s.category, s.x, s.kind, s.value, s.lo, s.hi, f"{s.name}: {fig}; {cost}", s.href

@@ -157,7 +157,7 @@ def test_pages_open_without_errors_and_are_screenshotted(
     )
     assert page.locator("svg#chart-ceg-vs-cost a").count() > 10
     first_tip = page.locator("svg#chart-ceg-vs-cost a title").first.text_content() or ""
-    assert "median CEG" in first_tip or "the strongest of" in first_tip
+    assert "median CEG" in first_tip or "(the strongest of" in first_tip
 
 
 def test_explore_filters_narrow_and_sort_the_table(ctx: tuple[Any, Watch], base_url: str, screenshots: Path) -> None:
