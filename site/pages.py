@@ -310,8 +310,10 @@ def home(site: Site) -> str:
         ("scaling curves", len(d.baselines), None),
         ("sources", len(d.sources), None),
     ]
+    by_cost = summaries(d, page, "one_time_cost_fraction_of_pretraining", zero_band=True)
+    by_mult = summaries(d, page, "inference_cost_multiplier_value", zero_band=False)
     cost_chart = enhancement_scatter(
-        *summaries(d, page, "one_time_cost_fraction_of_pretraining", zero_band=True),
+        *by_cost,
         chart_id="chart-ceg-vs-cost",
         x_label="one-time cost (fraction of pre-training compute, log scale)",
         x_name="one-time cost",
@@ -320,7 +322,7 @@ def home(site: Site) -> str:
         zero_band=True,
     )
     mult_chart = enhancement_scatter(
-        *summaries(d, page, "inference_cost_multiplier_value", zero_band=False),
+        *by_mult,
         chart_id="chart-ceg-vs-multiplier",
         x_label="inference-cost multiplier (×, log scale)",
         x_name="inference-cost multiplier",
@@ -339,6 +341,8 @@ def home(site: Site) -> str:
         dirty=built_from.endswith("+dirty"),
         cost_chart=Markup(cost_chart),
         mult_chart=Markup(mult_chart),
+        shown={"cost": len(by_cost[0]), "mult": len(by_mult[0])},
+        n_enhancements=len(d.enhancements),
         findings=findings(d),
     )
 

@@ -356,6 +356,9 @@ def test_home_has_counts_version_and_both_charts(built_site: Path) -> None:
         links = re.findall(r'<a href="([^"]+)">', body)
         assert 10 < len(links) <= 25 and len(set(links)) == len(links)
         assert all(re.fullmatch(r"enhancements/[^/]+\.html", h) for h in links), links[:3]
+        # the caption says how many enhancements the chart shows, of how many
+        after = text[m.end() : text.index("</figcaption>", m.end())]
+        assert re.search(rf"the {len(links)} of 25 enhancements that have a headline", after), after[:300]
     assert 'aria-labelledby="chart-ceg-vs-cost-title chart-ceg-vs-cost-desc"' in text
 
 
