@@ -80,6 +80,22 @@ def _legend(categories: list[str], markers: dict[str, tuple[str, bool, str]]) ->
 
 
 @dataclass(frozen=True)
+class CostAxis:
+    """The cost a CEG scatter is drawn against: which field, how its axis and its tooltips word it."""
+
+    key: str  # the evaluation's field
+    chart_id: str
+    label: str  # the axis label
+    name: str  # the cost in running text
+    tick: Any  # tick label of a value
+    value: Any  # a value in a tooltip
+    zero_band: bool  # zero (free to adopt) drawn in a band before the log axis
+
+    def usable(self, x: float | None) -> bool:
+        return x is not None and (x > 0 or (self.zero_band and x == 0))
+
+
+@dataclass(frozen=True)
 class ScatterItem:
     """One mark of a CEG scatter: an evaluation's headline, or an enhancement's summary of its headlines."""
 
@@ -96,12 +112,8 @@ class ScatterItem:
 
 def _scatter(
     items: list[ScatterItem],
+    axis: CostAxis,
     *,
-    chart_id: str,
-    x_label: str,
-    x_name: str,
-    x_format: Any,
-    zero_band: bool,
     intervals: str | None,
     what: str,
     skipped: int,
@@ -116,20 +128,24 @@ def _scatter(
     n_zero = sum(1 for it in items if it.x == 0)
     by_kind = {k: sum(1 for it in items if it.kind == k) for k in markers}
     desc = (
-        f"Scatter plot of {len(items)} {what}: compute-equivalent gain on a log scale against the {x_name} "
+        f"Scatter plot of {len(items)} {what}: compute-equivalent gain on a log scale against the {axis.name} "
         f"on a log scale, coloured by category ({', '.join(cats)}). "
         + "; ".join(f"{by_kind[k]} {label}" for k, (_, _, label) in markers.items())
         + "."
-        + (f" {n_zero} {what} with zero {x_name} are drawn in the band marked 0." if zero_band else "")
-        + (f" {skipped} {what} without a CEG figure or without a {x_name} on record are not shown." if skipped else "")
+        + (f" {n_zero} {what} with zero {axis.name} are drawn in the band marked 0." if axis.zero_band else "")
+        + (
+            f" {skipped} {what} without a CEG figure or without a {axis.name} on record are not shown."
+            if skipped
+            else ""
+        )
         + f" Marks beyond {pow10_label(round(math.log10(y_hi)))}× or below {pow10_label(round(math.log10(y_lo)))}× "
         "are drawn as arrows at the edge." + (f" {intervals}" if intervals else "")
     )
     chart = Chart(
-        chart_id=chart_id,
-        title=f"Compute-equivalent gain against {x_name}",
+        chart_id=axis.chart_id,
+        title=f"Compute-equivalent gain against {axis.name}",
         desc=desc,
-        x=Axis(x_label, x_lo, x_hi, log=True, zero_band=zero_band, tick_label=x_format),
+        x=Axis(axis.label, x_lo, x_hi, log=True, zero_band=axis.zero_band, tick_label=axis.tick),
         y=Axis(
             "compute-equivalent gain (×, log scale)",
             y_lo,
@@ -165,14 +181,8 @@ def _scatter(
 
 def headline_scatter(
     evaluations: list[Row],
+    axis: CostAxis,
     *,
-    chart_id: str,
-    x_key: str,
-    x_label: str,
-    x_name: str,
-    x_format: Any,
-    value_format: Any,
-    zero_band: bool,
     href: Any,
     names: dict[str, str],
     intervals: bool = False,
@@ -183,14 +193,14 @@ def headline_scatter(
     skipped = 0
     for ev in evaluations:
         hl = headline(ev["ceg"])
-        x = ev.get(x_key)
-        if hl.value is None or x is None or (x <= 0 and not (zero_band and x == 0)):
+        x = ev.get(axis.key)
+        if hl.value is None or not axis.usable(x):
             skipped += 1
             continue
         name = names.get(ev["enhancement_id"], ev["enhancement_id"])
         where = f"{ev.get('benchmark_name') or ev['benchmark_id']} · {ev.get('model_name') or ev['model_id']}"
         title = (
-            f"{name} — {where}: CEG {hl.text} ({_short_note(ev['ceg'], hl)}); {x_name} {value_format(x) if x else '0'}"
+            f"{name} — {where}: CEG {hl.text} ({_short_note(ev['ceg'], hl)}); {axis.name} {axis.value(x) if x else '0'}"
         )
         c = ev["ceg"]
         items.append(
@@ -208,11 +218,7 @@ def headline_scatter(
         )
     return _scatter(
         items,
-        chart_id=chart_id,
-        x_label=x_label,
-        x_name=x_name,
-        x_format=x_format,
-        zero_band=zero_band,
+        axis,
         intervals="Vertical bars are the points' 90% intervals." if intervals else None,
         what="evaluations",
         skipped=skipped,
@@ -244,22 +250,12 @@ class Summary:
     href: str
 
 
-def enhancement_scatter(
-    summaries: list[Summary],
-    skipped: int,
-    *,
-    chart_id: str,
-    x_label: str,
-    x_name: str,
-    x_format: Any,
-    value_format: Any,
-    zero_band: bool,
-) -> str:
+def enhancement_scatter(summaries: list[Summary], skipped: int, axis: CostAxis) -> str:
     """CEG against one cost, one mark per enhancement: the chart grows with the enhancements, not with
     their evaluations (one mark per evaluation made the home page 11.7 MB at 20,000 evaluations)."""
     items = []
     for s in summaries:
-        cost = f"{x_name} {value_format(s.x) if s.x else '0'}"  # the caption says it is a median
+        cost = f"{axis.name} {axis.value(s.x) if s.x else '0'}"  # the caption says it is a median
         if s.kind == "point":
             interval = f", 90% {times(s.lo)}–{times(s.hi)}" if s.lo is not None and s.hi is not None else ""
             fig = f"median CEG {times(s.value)} ({s.n} point{'s' if s.n != 1 else ''}{interval})"
@@ -273,11 +269,7 @@ def enhancement_scatter(
         )
     return _scatter(
         items,
-        chart_id=chart_id,
-        x_label=x_label,
-        x_name=x_name,
-        x_format=x_format,
-        zero_band=zero_band,
+        axis,
         intervals="Vertical bars are 90% intervals of the medians.",
         what="enhancements",
         skipped=skipped,

@@ -30,7 +30,16 @@ from ptedb.schema.models import CATEGORY_TEXT
 
 from . import fieldref
 from .data import SiteData
-from .figures import CATEGORY_ORDER, Summary, caption_id, enhancement_scatter, headline, headline_scatter, scaling_chart
+from .figures import (
+    CATEGORY_ORDER,
+    CostAxis,
+    Summary,
+    caption_id,
+    enhancement_scatter,
+    headline,
+    headline_scatter,
+    scaling_chart,
+)
 from .svg import pow10_label
 from .templating import environment, sort_key
 from .text import html_path, num, percent_fraction, rel, safe_url, short_name, times
@@ -256,23 +265,47 @@ def findings(d: SiteData) -> dict[str, Any]:
     }
 
 
-def summaries(d: SiteData, page: str, x_key: str, *, zero_band: bool) -> tuple[list[Summary], int]:
+COST_AXIS = CostAxis(
+    "one_time_cost_fraction_of_pretraining",
+    "chart-ceg-vs-cost",
+    "one-time cost (fraction of pre-training compute, log scale)",
+    "one-time cost",
+    _fraction_label,
+    percent_fraction,  # the axis says what it is a fraction of
+    zero_band=True,
+)
+MULTIPLIER_AXIS = CostAxis(
+    "inference_cost_multiplier_value",
+    "chart-ceg-vs-multiplier",
+    "inference-cost multiplier (×, log scale)",
+    "inference-cost multiplier",
+    times,
+    times,
+    zero_band=False,
+)
+BASE_COMPUTE_AXIS = CostAxis(
+    "base_compute",
+    "chart-ceg-vs-base-compute",
+    "base model's pre-training compute (FLOP, log scale)",
+    "base model's training compute",
+    lambda v: pow10_label(round(math.log10(v))),
+    lambda v: f"{v:.3g} FLOP",
+    zero_band=False,
+)
+
+
+def summaries(d: SiteData, page: str, axis: CostAxis) -> tuple[list[Summary], int]:
     """Each enhancement's headlines summed up against one of its costs, for a home chart, and how many
     enhancements have no headline with that cost on record. Only evaluations with both a headline and the
     cost count. A median is taken over point headlines only (a median over bounds is not a median), at the
     median cost of those evaluations; with no point, the strongest bound stands, a lower bound above 1×
     first, at the cost of the evaluation that proves it."""
     out, skipped = [], 0
-    by_enh: dict[str, list[Row]] = defaultdict(list)
-    for ev in d.evaluations:
-        by_enh[ev["enhancement_id"]].append(ev)
-    for eid in sorted(by_enh):
+    for eid in sorted(d.by_enhancement):
         usable = [
-            (ev["ceg"], x)
-            for ev in by_enh[eid]
-            if headline(ev["ceg"]).kind != "none"
-            and (x := ev.get(x_key)) is not None
-            and (x > 0 or (zero_band and x == 0))
+            (ev["ceg"], ev[axis.key])
+            for ev in d.by_enhancement[eid]
+            if headline(ev["ceg"]).kind != "none" and axis.usable(ev.get(axis.key))
         ]
         if not usable:
             skipped += 1
@@ -283,7 +316,9 @@ def summaries(d: SiteData, page: str, x_key: str, *, zero_band: bool) -> tuple[l
         lo = hi = None
         if points:  # the median at the median cost of the evaluations behind it
             kind, n, x = "point", len(points), statistics.median(x for _, x in points)
-            value, lo, hi = _median_interval([v for v, _ in points], eid) or (0.0, None, None)
+            median = _median_interval([v for v, _ in points], eid)
+            assert median is not None  # there are points
+            value, lo, hi = median
             if n < 5:  # as in the tables: too few points for an interval
                 lo = hi = None
         elif (lowers and max(lowers)[0] > 1) or not uppers:  # the bound at the cost of the evaluation proving it
@@ -310,26 +345,10 @@ def home(site: Site) -> str:
         ("scaling curves", len(d.baselines), None),
         ("sources", len(d.sources), None),
     ]
-    by_cost = summaries(d, page, "one_time_cost_fraction_of_pretraining", zero_band=True)
-    by_mult = summaries(d, page, "inference_cost_multiplier_value", zero_band=False)
-    cost_chart = enhancement_scatter(
-        *by_cost,
-        chart_id="chart-ceg-vs-cost",
-        x_label="one-time cost (fraction of pre-training compute, log scale)",
-        x_name="one-time cost",
-        x_format=_fraction_label,
-        value_format=percent_fraction,  # the axis says what it is a fraction of
-        zero_band=True,
-    )
-    mult_chart = enhancement_scatter(
-        *by_mult,
-        chart_id="chart-ceg-vs-multiplier",
-        x_label="inference-cost multiplier (×, log scale)",
-        x_name="inference-cost multiplier",
-        x_format=times,
-        value_format=times,
-        zero_band=False,
-    )
+    by_cost = summaries(d, page, COST_AXIS)
+    by_mult = summaries(d, page, MULTIPLIER_AXIS)
+    cost_chart = enhancement_scatter(*by_cost, COST_AXIS)
+    mult_chart = enhancement_scatter(*by_mult, MULTIPLIER_AXIS)
     built_from = d.meta.get("built_from", "unknown")
     return site.render(
         "home.md.j2",
@@ -523,13 +542,7 @@ def enhancement(site: Site, e: Row) -> str:
         chart = Markup(
             headline_scatter(
                 with_compute,
-                chart_id="chart-ceg-vs-base-compute",
-                x_key="base_compute",
-                x_label="base model's pre-training compute (FLOP, log scale)",
-                x_name="base model's training compute",
-                x_format=lambda v: pow10_label(round(math.log10(v))),
-                value_format=lambda v: f"{v:.3g} FLOP",
-                zero_band=False,
+                BASE_COMPUTE_AXIS,
                 href=lambda ev: evaluation_href(page, ev),
                 names={e["id"]: e["name"]},
                 intervals=True,

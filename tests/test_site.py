@@ -710,6 +710,7 @@ def test_caveats_list_the_farthest_extrapolations_and_give_the_query_for_all(
 def test_home_chart_sums_up_each_enhancement_points_apart_from_bounds() -> None:
     from types import SimpleNamespace
 
+    from ptedb.site.figures import CostAxis
     from ptedb.site.pages import summaries
 
     def ev(eid: str, kind: str, ceg: float | None, cost: float | None) -> dict[str, object]:
@@ -727,8 +728,12 @@ def test_home_chart_sums_up_each_enhancement_points_apart_from_bounds() -> None:
         ev("n", "none", None, 0.1),
     ]
     names = {k: {"name": f"{k.upper()}: long", "category": "data"} for k in "pbun"}
-    d = SimpleNamespace(evaluations=evs, enhancements=names)
-    out, skipped = summaries(d, "index.md", "cost", zero_band=True)  # type: ignore[arg-type]
+    by_enhancement: dict[str, list[dict[str, object]]] = {}
+    for e in evs:
+        by_enhancement.setdefault(str(e["enhancement_id"]), []).append(e)
+    d = SimpleNamespace(by_enhancement=by_enhancement, enhancements=names)
+    axis = CostAxis("cost", "c", "cost", "cost", str, str, zero_band=True)
+    out, skipped = summaries(d, "index.md", axis)  # type: ignore[arg-type]
     by = {s.enhancement_id: s for s in out}
     assert skipped == 1 and set(by) == {"p", "b", "u"}  # 'n' has no headline
     p, b, u = by["p"], by["b"], by["u"]

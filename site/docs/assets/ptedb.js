@@ -49,17 +49,22 @@
     body.appendChild(frag);
   }
 
+  /* A column heading becomes a button that sorts by it (both the in-page tables and the explorer). */
+  function sortButton(th, onClick) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "ptedb-sort";
+    button.title = "Sort by this column";
+    while (th.firstChild) button.appendChild(th.firstChild);
+    th.appendChild(button);
+    th.setAttribute("aria-sort", "none");
+    button.addEventListener("click", onClick);
+  }
+
   function makeSortable(table) {
     if (!table.tHead || !table.tBodies.length) return;
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "ptedb-sort";
-      button.title = "Sort by this column";
-      while (th.firstChild) button.appendChild(th.firstChild);
-      th.appendChild(button);
-      th.setAttribute("aria-sort", "none");
-      button.addEventListener("click", function () { sortTable(table, index, th); });
+      sortButton(th, function () { sortTable(table, index, th); });
     });
   }
 
@@ -198,7 +203,7 @@
     wrap.parentNode.insertBefore(pager, wrap.nextSibling);
     var page = 0;
 
-    /* sorting: the column headings become buttons, as in makeSortable */
+    /* sorting: the column headings become buttons (sortButton) */
     var SORT = { enhancement: "label", category: "label", benchmark: "label", model: "label" };
     /* the numeric headings, in order: scores (by the change), CEG, one-time cost, inference multiplier */
     var numeric = ["delta", "ceg_sort", "cost", "mult"];
@@ -206,14 +211,7 @@
     heads.forEach(function (th) {
       var field = th.getAttribute("data-filter") || numeric[numHeads.indexOf(th)] || null;
       if (!field) return;
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "ptedb-sort";
-      button.title = "Sort by this column";
-      while (th.firstChild) button.appendChild(th.firstChild);
-      th.appendChild(button);
-      th.setAttribute("aria-sort", "none");
-      button.addEventListener("click", function () {
+      sortButton(th, function () {
         var dir = th.getAttribute("aria-sort") === "ascending" ? "descending" : "ascending";
         heads.forEach(function (other) { if (other !== th && other.hasAttribute("aria-sort")) other.setAttribute("aria-sort", "none"); });
         th.setAttribute("aria-sort", dir);
